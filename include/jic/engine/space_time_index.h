@@ -1,0 +1,92 @@
+// SpaceTimeIndex: finds the stored items (operation volumes, areas) whose
+// bounding cap, altitude band and time window may meet a query's. It answers
+// a superset; callers confirm each candidate with the exact predicates.
+//
+// Layout. Each item is filed under the S2 cells, at one level, that cover its
+// cap (at most four: the cells around the cell vertex nearest its centre, at
+// the finest level where those four hold the cap, never finer than
+// Options::finest_level). Within a cell, items are grouped by duration class
+// (class c: at most 4^c minutes) and kept sorted by start time, so a query
+// reads only the items that start between (its start - the class's longest
+// duration) and its end. Altitudes and times are kept in postings of 20
+// bytes, rounded outwards (floats, whole minutes), so filtering stays
+// conservative.
+//
+// Thread-safety: const methods may run concurrently; Insert and Remove need
+// exclusive access.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "jic/base/units.h"
+#include "s2/s2cap.h"
+#include "s2/s2cell_id.h"
+
+namespace jic::engine {
+
+class SpaceTimeIndex {
+ public:
+  struct Options {
+    // Finest S2 level items are filed at. Default: 10 (cells ~9 km across),
+    // which suits volumes of a few km; coarser items pick their own level.
+    int finest_level = 10;
+  };
+
+  // What an item occupies, or what a query asks for (already widened by the
+  // margins it allows): a cap, a closed altitude band and a closed time window.
+  struct Box {
+    S2Cap cap;
+    double alt_lo = 0;
+    double alt_hi = 0;
+    Time t0;
+    Time t1;
+  };
+
+  SpaceTimeIndex() : SpaceTimeIndex(Options()) {}
+  explicit SpaceTimeIndex(const Options& options);
+
+  // Files `item` under `box`. The same item id may be inserted only once at a
+  // time; Remove it with the same box.
+  void Insert(uint32_t item, const Box& box);
+  // Returns false when the item was not filed under that box.
+  bool Remove(uint32_t item, const Box& box);
+
+  // Appends to *out, sorted and without duplicates, every item whose box may
+  // intersect `query` (closed intervals; caps that touch count).
+  void Query(const Box& query, std::vector<uint32_t>* out) const;
+
+  size_t size() const { return size_; }
+  // Bytes of the index itself: postings, cell table, class lists.
+  size_t MemoryBytes() const;
+
+ private:
+  struct Posting {
+    int32_t t0;  // minutes since 1970, rounded down
+    int32_t t1;  // rounded up
+    float alt_lo;
+    float alt_hi;
+    uint32_t item;
+  };
+  struct ClassList {
+    uint8_t cls;
+    int64_t max_minutes;  // longest t1 - t0 ever filed here
+    std::vector<Posting> postings;  // sorted by t0
+  };
+  using Cell = absl::InlinedVector<ClassList, 1>;
+
+  int LevelFor(const S2Cap& cap) const;
+  void CellsFor(const S2Cap& cap, int level, bool exact, std::vector<S2CellId>* out) const;
+  static Posting MakePosting(uint32_t item, const Box& box);
+  static uint8_t ClassOf(const Posting& p);
+
+  Options options_;
+  absl::flat_hash_map<uint64_t, Cell> cells_;
+  std::array<uint32_t, S2CellId::kMaxLevel + 2> items_at_level_{};  // [31]: face-level items
+  size_t size_ = 0;
+};
+
+}  // namespace jic::engine

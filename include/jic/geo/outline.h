@@ -1,0 +1,67 @@
+// Outline: the horizontal shape of an operation's 4D volume, compact enough to
+// keep a million in memory, with the distance predicates the engine needs.
+//
+// A polygon is a simple ring of geodesic edges bounding the smaller of the two
+// regions it separates (ASTM's rule), or a circle (a spherical cap). Every
+// shape fits well inside a hemisphere (validation refuses larger ones), which
+// lets the predicates use a reference point outside the bounding cap.
+//
+// Thread-safety: immutable after construction; any number of threads may read.
+#pragma once
+
+#include <vector>
+
+#include "s2/s1chord_angle.h"
+#include "s2/s2cap.h"
+#include "s2/s2point.h"
+
+namespace jic::geo {
+
+class Outline {
+ public:
+  Outline() = default;
+
+  // A circle of `radius_m` metres around `center` (unit length).
+  static Outline Circle(const S2Point& center, double radius_m);
+
+  // A polygon. REQUIRES: `ring` is a valid simple loop of unit-length points
+  // (as CheckRing returns them) spanning less than a hemisphere.
+  static Outline Polygon(std::vector<S2Point> ring);
+
+  bool is_circle() const { return ring_.empty(); }
+  // Polygon vertices, counter-clockwise around the region; empty for a circle.
+  const std::vector<S2Point>& ring() const { return ring_; }
+  // A cap containing the whole region; for a circle, the circle itself.
+  const S2Cap& bound() const { return bound_; }
+  double circle_radius_m() const;
+
+  // True when `p` lies in the region. Points within ~1e-15 rad of the
+  // boundary may go either way; callers that care use WithinDistance.
+  bool Contains(const S2Point& p) const;
+
+  // True when some point of the region (boundary or interior) is within
+  // `limit` of `p`.
+  bool WithinDistance(const S2Point& p, S1ChordAngle limit) const;
+
+  // Distance from `p` to the region; zero inside.
+  S1Angle Distance(const S2Point& p) const;
+
+  // Heap bytes owned (vertices), for the index's memory accounting.
+  size_t HeapBytes() const { return ring_.capacity() * sizeof(S2Point); }
+
+ private:
+  S1ChordAngle PolygonMinDistance(const S2Point& p, S1ChordAngle limit) const;
+
+  std::vector<S2Point> ring_;
+  S2Cap bound_;
+  S2Point outside_;  // polygon only: a point known to be outside the region
+};
+
+// True when the regions `a` and `b` (interiors included) come within `limit`
+// of each other; zero limit means they touch or overlap.
+bool WithinDistance(const Outline& a, const Outline& b, S1ChordAngle limit);
+
+// The distance between the regions; zero when they touch or overlap.
+S1Angle Distance(const Outline& a, const Outline& b);
+
+}  // namespace jic::geo

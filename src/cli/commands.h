@@ -1,0 +1,35 @@
+// The jic subcommands, as plain functions of their parsed arguments (main.cc
+// does the parsing). Each returns the process exit code: 0 success, 2 bad
+// input or usage, 1 anything else.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace jic::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitBadInput = 2;
+
+// jic validate FILE: prints "ok", or every error found (exit 2).
+int RunValidate(const std::string& file);
+
+struct EvaluateArgs {
+  std::string agreement;
+  std::optional<std::string> state;
+  std::optional<std::string> at;
+  std::string candidate;
+};
+// jic evaluate: prints the decision as JSON (exit 0 for any decision).
+int RunEvaluate(const EvaluateArgs& args);
+
+struct DemoArgs {
+  std::string dir = "scenarios/jic-2016";
+  bool check = false;  // exit 1 when a decision differs from the line's `expect`
+  bool json = false;   // one JSON object per notification instead of the table
+};
+// jic demo: runs a scenario through the engine and prints each decision.
+int RunDemo(const DemoArgs& args);
+
+}  // namespace jic::cli

@@ -1,0 +1,48 @@
+#include "jic/engine/rule_book.h"
+
+#include "jic/geo/earth.h"
+
+namespace jic::engine {
+namespace {
+
+// Extra reach of index queries beyond the tolerance, so that shapes touching
+// exactly on a cell boundary are still found in a shared cell.
+constexpr double kIndexSlackM = 1.0;
+
+}  // namespace
+
+RuleBook::RuleBook(std::shared_ptr<const agreement::Agreement> agreement)
+    : agreement_(std::move(agreement)) {
+  const auto& areas = agreement_->areas;
+  for (size_t i = 0; i < areas.size(); ++i) {
+    const agreement::Area& a = areas[i];
+    areas_.Insert(static_cast<uint32_t>(i), SpaceTimeIndex::Box{a.region.bound(), a.alt_lower_m,
+                                                                a.alt_upper_m, a.valid_from,
+                                                                a.valid_to});
+  }
+}
+
+bool RuleBook::Meets(const agreement::Area& area, const Volume4D& v) const {
+  if (v.alt_lower_m > area.alt_upper_m || area.alt_lower_m > v.alt_upper_m) return false;
+  if (v.start > area.valid_to || area.valid_from > v.end) return false;
+  return area.region.WithinDistance(v.outline, geo::MetersToChord(geo::kToleranceM));
+}
+
+void RuleBook::AreasMet(const Volume4D& v, std::vector<int>* out) const {
+  thread_local std::vector<uint32_t> ids;
+  ids.clear();
+  SpaceTimeIndex::Box q{v.outline.bound().Expanded(geo::MetersToAngle(geo::kToleranceM + kIndexSlackM)),
+                        v.alt_lower_m, v.alt_upper_m, v.start, v.end};
+  areas_.Query(q, &ids);
+  for (uint32_t i : ids) {
+    if (Meets(agreement_->areas[i], v)) out->push_back(static_cast<int>(i));
+  }
+}
+
+void RuleBook::AreasMetByScan(const Volume4D& v, std::vector<int>* out) const {
+  for (size_t i = 0; i < agreement_->areas.size(); ++i) {
+    if (Meets(agreement_->areas[i], v)) out->push_back(static_cast<int>(i));
+  }
+}
+
+}  // namespace jic::engine

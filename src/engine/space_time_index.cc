@@ -1,0 +1,186 @@
+#include "jic/engine/space_time_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "s2/s2cell.h"
+#include "s2/s2metrics.h"
+#include "s2/s2region_coverer.h"
+
+namespace jic::engine {
+namespace {
+
+constexpr int kFaceLevel = S2CellId::kMaxLevel + 1;  // slot for items covering whole faces
+constexpr uint8_t kUnboundedClass = 16;
+constexpr int64_t kMicrosPerMinute = 60'000'000;
+
+int32_t ClampMinutes(int64_t m) {
+  return static_cast<int32_t>(std::clamp<int64_t>(m, std::numeric_limits<int32_t>::min(),
+                                                  std::numeric_limits<int32_t>::max()));
+}
+int32_t FloorMinutes(Time t) {
+  int64_t us = t.unix_micros();
+  int64_t q = us / kMicrosPerMinute;
+  if (us % kMicrosPerMinute != 0 && us < 0) --q;
+  return ClampMinutes(q);
+}
+int32_t CeilMinutes(Time t) {
+  int64_t us = t.unix_micros();
+  int64_t q = us / kMicrosPerMinute;
+  if (us % kMicrosPerMinute != 0 && us > 0) ++q;
+  return ClampMinutes(q);
+}
+float FloatDown(double v) {
+  float f = static_cast<float>(v);
+  if (static_cast<double>(f) > v) f = std::nextafter(f, -INFINITY);
+  return f;
+}
+float FloatUp(double v) {
+  float f = static_cast<float>(v);
+  if (static_cast<double>(f) < v) f = std::nextafter(f, INFINITY);
+  return f;
+}
+
+// Largest level whose four cells around the nearest vertex hold the cap, or -1
+// when it needs more than a face (S2Cap::GetCellUnionBound's rule).
+int FitLevel(const S2Cap& cap) {
+  return S2::kMinWidth.GetLevelForMinValue(cap.GetRadius().radians()) - 1;
+}
+
+}  // namespace
+
+SpaceTimeIndex::SpaceTimeIndex(const Options& options) : options_(options) {
+  options_.finest_level = std::clamp(options_.finest_level, 0, S2CellId::kMaxLevel - 1);
+}
+
+int SpaceTimeIndex::LevelFor(const S2Cap& cap) const {
+  return std::min(FitLevel(cap), options_.finest_level);
+}
+
+void SpaceTimeIndex::CellsFor(const S2Cap& cap, int level, bool exact,
+                              std::vector<S2CellId>* out) const {
+  out->clear();
+  if (level < 0) {
+    for (int f = 0; f < 6; ++f) out->push_back(S2CellId::FromFace(f));
+    return;
+  }
+  if (FitLevel(cap) >= level) {
+    S2CellId(cap.center()).AppendVertexNeighbors(level, out);
+    if (exact) {
+      out->erase(std::remove_if(out->begin(), out->end(),
+                                [&](S2CellId id) { return !cap.MayIntersect(S2Cell(id)); }),
+                 out->end());
+    }
+    return;
+  }
+  // The cap is larger than these cells: every cell of the level it touches.
+  S2RegionCoverer::GetSimpleCovering(cap, cap.center(), level, out);
+}
+
+SpaceTimeIndex::Posting SpaceTimeIndex::MakePosting(uint32_t item, const Box& box) {
+  return Posting{FloorMinutes(box.t0), CeilMinutes(box.t1), FloatDown(box.alt_lo),
+                 FloatUp(box.alt_hi), item};
+}
+
+uint8_t SpaceTimeIndex::ClassOf(const Posting& p) {
+  const int64_t d = static_cast<int64_t>(p.t1) - p.t0;
+  int64_t span = 1;
+  for (uint8_t c = 0; c < kUnboundedClass; ++c, span *= 4) {
+    if (d <= span) return c;
+  }
+  return kUnboundedClass;
+}
+
+void SpaceTimeIndex::Insert(uint32_t item, const Box& box) {
+  const Posting p = MakePosting(item, box);
+  const uint8_t cls = ClassOf(p);
+  const int level = LevelFor(box.cap);
+  std::vector<S2CellId> ids;
+  CellsFor(box.cap, level, /*exact=*/true, &ids);
+  for (S2CellId id : ids) {
+    Cell& cell = cells_[id.id()];
+    auto it = std::find_if(cell.begin(), cell.end(), [&](const ClassList& l) { return l.cls == cls; });
+    if (it == cell.end()) {
+      cell.push_back(ClassList{cls, 0, {}});
+      it = cell.end() - 1;
+    }
+    it->max_minutes = std::max(it->max_minutes, static_cast<int64_t>(p.t1) - p.t0);
+    auto pos = std::upper_bound(it->postings.begin(), it->postings.end(), p.t0,
+                                [](int32_t t, const Posting& q) { return t < q.t0; });
+    it->postings.insert(pos, p);
+  }
+  ++items_at_level_[level < 0 ? kFaceLevel : level];
+  ++size_;
+}
+
+bool SpaceTimeIndex::Remove(uint32_t item, const Box& box) {
+  const Posting p = MakePosting(item, box);
+  const uint8_t cls = ClassOf(p);
+  const int level = LevelFor(box.cap);
+  std::vector<S2CellId> ids;
+  CellsFor(box.cap, level, /*exact=*/true, &ids);
+  bool found = false;
+  for (S2CellId id : ids) {
+    auto cit = cells_.find(id.id());
+    if (cit == cells_.end()) continue;
+    Cell& cell = cit->second;
+    auto it = std::find_if(cell.begin(), cell.end(), [&](const ClassList& l) { return l.cls == cls; });
+    if (it == cell.end()) continue;
+    auto& v = it->postings;
+    auto pos = std::lower_bound(v.begin(), v.end(), p.t0,
+                                [](const Posting& q, int32_t t) { return q.t0 < t; });
+    for (; pos != v.end() && pos->t0 == p.t0; ++pos) {
+      if (pos->item == item) {
+        v.erase(pos);
+        found = true;
+        break;
+      }
+    }
+    if (v.empty()) cell.erase(it);
+    if (cell.empty()) cells_.erase(cit);
+  }
+  if (found) {
+    --items_at_level_[level < 0 ? kFaceLevel : level];
+    --size_;
+  }
+  return found;
+}
+
+void SpaceTimeIndex::Query(const Box& q, std::vector<uint32_t>* out) const {
+  const size_t first = out->size();
+  const int64_t q0 = FloorMinutes(q.t0);
+  const int64_t q1 = CeilMinutes(q.t1);
+  std::vector<S2CellId> ids;
+  for (int slot = 0; slot <= kFaceLevel; ++slot) {
+    if (items_at_level_[slot] == 0) continue;
+    CellsFor(q.cap, slot == kFaceLevel ? -1 : slot, /*exact=*/false, &ids);
+    for (S2CellId id : ids) {
+      auto cit = cells_.find(id.id());
+      if (cit == cells_.end()) continue;
+      for (const ClassList& l : cit->second) {
+        const int64_t from = q0 - l.max_minutes;
+        auto pos = std::lower_bound(l.postings.begin(), l.postings.end(), from,
+                                    [](const Posting& p, int64_t t) { return p.t0 < t; });
+        for (auto end = l.postings.end(); pos != end && pos->t0 <= q1; ++pos) {
+          if (pos->t1 >= q0 && pos->alt_lo <= q.alt_hi && pos->alt_hi >= q.alt_lo) {
+            out->push_back(pos->item);
+          }
+        }
+      }
+    }
+  }
+  std::sort(out->begin() + first, out->end());
+  out->erase(std::unique(out->begin() + first, out->end()), out->end());
+}
+
+size_t SpaceTimeIndex::MemoryBytes() const {
+  size_t bytes = cells_.capacity() * (sizeof(uint64_t) + sizeof(Cell) + 1);
+  for (const auto& [id, cell] : cells_) {
+    if (cell.size() > 1) bytes += cell.capacity() * sizeof(ClassList);
+    for (const ClassList& l : cell) bytes += l.postings.capacity() * sizeof(Posting);
+  }
+  return bytes;
+}
+
+}  // namespace jic::engine

@@ -125,10 +125,13 @@ std::string FormatRfc3339(Time t) {
                         static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
   std::string out(buf, n);
   if (frac != 0) {
-    std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(frac));
-    std::string f(buf);
-    while (f.back() == '0') f.pop_back();
-    out += f;
+    // Milliseconds when they suffice, else microseconds (".250", ".000001").
+    if (frac % 1000 == 0) {
+      std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(frac / 1000));
+    } else {
+      std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(frac));
+    }
+    out += buf;
   }
   out += 'Z';
   return out;

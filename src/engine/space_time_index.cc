@@ -79,8 +79,12 @@ void SpaceTimeIndex::CellsFor(const S2Cap& cap, int level, bool exact,
 }
 
 SpaceTimeIndex::Posting SpaceTimeIndex::MakePosting(uint32_t item, const Box& box) {
-  return Posting{FloorMinutes(box.t0), CeilMinutes(box.t1), FloatDown(box.alt_lo),
-                 FloatUp(box.alt_hi), item};
+  const S2Point& c = box.cap.center();
+  // A float centre is within ~1e-7 of the true one; pad the radius by more.
+  const float radius = FloatUp(box.cap.GetRadius().radians() + 4e-7);
+  return Posting{FloorMinutes(box.t0),     CeilMinutes(box.t1),       FloatDown(box.alt_lo),
+                 FloatUp(box.alt_hi),      static_cast<float>(c.x()), static_cast<float>(c.y()),
+                 static_cast<float>(c.z()), radius,                   item};
 }
 
 uint8_t SpaceTimeIndex::ClassOf(const Posting& p) {
@@ -102,13 +106,14 @@ void SpaceTimeIndex::Insert(uint32_t item, const Box& box) {
     Cell& cell = cells_[id.id()];
     auto it = std::find_if(cell.begin(), cell.end(), [&](const ClassList& l) { return l.cls == cls; });
     if (it == cell.end()) {
-      cell.push_back(ClassList{cls, 0, {}});
+      cell.push_back(ClassList{cls, 0, {}, {}});
       it = cell.end() - 1;
     }
     it->max_minutes = std::max(it->max_minutes, static_cast<int64_t>(p.t1) - p.t0);
-    auto pos = std::upper_bound(it->postings.begin(), it->postings.end(), p.t0,
-                                [](int32_t t, const Posting& q) { return t < q.t0; });
-    it->postings.insert(pos, p);
+    auto pos = std::upper_bound(it->starts.begin(), it->starts.end(), p.t0);
+    const auto at = pos - it->starts.begin();
+    it->starts.insert(pos, p.t0);
+    it->postings.insert(it->postings.begin() + at, p);
   }
   ++items_at_level_[level < 0 ? kFaceLevel : level];
   ++size_;
@@ -128,11 +133,11 @@ bool SpaceTimeIndex::Remove(uint32_t item, const Box& box) {
     auto it = std::find_if(cell.begin(), cell.end(), [&](const ClassList& l) { return l.cls == cls; });
     if (it == cell.end()) continue;
     auto& v = it->postings;
-    auto pos = std::lower_bound(v.begin(), v.end(), p.t0,
-                                [](const Posting& q, int32_t t) { return q.t0 < t; });
-    for (; pos != v.end() && pos->t0 == p.t0; ++pos) {
-      if (pos->item == item) {
-        v.erase(pos);
+    size_t k = std::lower_bound(it->starts.begin(), it->starts.end(), p.t0) - it->starts.begin();
+    for (; k < v.size() && v[k].t0 == p.t0; ++k) {
+      if (v[k].item == item) {
+        v.erase(v.begin() + k);
+        it->starts.erase(it->starts.begin() + k);
         found = true;
         break;
       }
@@ -151,6 +156,8 @@ void SpaceTimeIndex::Query(const Box& q, std::vector<uint32_t>* out) const {
   const size_t first = out->size();
   const int64_t q0 = FloorMinutes(q.t0);
   const int64_t q1 = CeilMinutes(q.t1);
+  const double qx = q.cap.center().x(), qy = q.cap.center().y(), qz = q.cap.center().z();
+  const double qr = q.cap.GetRadius().radians();
   std::vector<S2CellId> ids;
   for (int slot = 0; slot <= kFaceLevel; ++slot) {
     if (items_at_level_[slot] == 0) continue;
@@ -159,13 +166,17 @@ void SpaceTimeIndex::Query(const Box& q, std::vector<uint32_t>* out) const {
       auto cit = cells_.find(id.id());
       if (cit == cells_.end()) continue;
       for (const ClassList& l : cit->second) {
-        const int64_t from = q0 - l.max_minutes;
-        auto pos = std::lower_bound(l.postings.begin(), l.postings.end(), from,
-                                    [](const Posting& p, int64_t t) { return p.t0 < t; });
-        for (auto end = l.postings.end(); pos != end && pos->t0 <= q1; ++pos) {
-          if (pos->t1 >= q0 && pos->alt_lo <= q.alt_hi && pos->alt_hi >= q.alt_lo) {
-            out->push_back(pos->item);
-          }
+        const int32_t from = ClampMinutes(q0 - l.max_minutes);
+        const size_t k = std::lower_bound(l.starts.begin(), l.starts.end(), from) - l.starts.begin();
+        for (auto pos = l.postings.begin() + k, end = l.postings.end(); pos != end && pos->t0 <= q1;
+             ++pos) {
+          if (pos->t1 < q0 || pos->alt_lo > q.alt_hi || pos->alt_hi < q.alt_lo) continue;
+          // The chord between the centres is at most their angle, so a chord
+          // longer than the two radii proves the caps apart.
+          const double dx = pos->cx - qx, dy = pos->cy - qy, dz = pos->cz - qz;
+          const double reach = qr + pos->radius;
+          if (dx * dx + dy * dy + dz * dz > reach * reach) continue;
+          out->push_back(pos->item);
         }
       }
     }
@@ -178,7 +189,9 @@ size_t SpaceTimeIndex::MemoryBytes() const {
   size_t bytes = cells_.capacity() * (sizeof(uint64_t) + sizeof(Cell) + 1);
   for (const auto& [id, cell] : cells_) {
     if (cell.size() > 1) bytes += cell.capacity() * sizeof(ClassList);
-    for (const ClassList& l : cell) bytes += l.postings.capacity() * sizeof(Posting);
+    for (const ClassList& l : cell) {
+      bytes += l.postings.capacity() * sizeof(Posting) + l.starts.capacity() * sizeof(int32_t);
+    }
   }
   return bytes;
 }

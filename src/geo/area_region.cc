@@ -45,7 +45,25 @@ S1Angle AreaRegion::Distance(const S2Point& p) const {
   return query.GetDistance(&target).ToAngle();
 }
 
+OutlineQuery::OutlineQuery(const Outline& outline) : outline_(outline) {}
+OutlineQuery::~OutlineQuery() = default;
+
+const MutableS2ShapeIndex& OutlineQuery::index() {
+  if (!index_) {
+    index_ = std::make_unique<MutableS2ShapeIndex>();
+    index_->Add(std::make_unique<S2Loop::OwningShape>(
+        std::make_unique<S2Loop>(outline_.ring(), S2Debug::DISABLE)));
+  }
+  return *index_;
+}
+
 bool AreaRegion::WithinDistance(const Outline& outline, S1ChordAngle limit) const {
+  OutlineQuery q(outline);
+  return WithinDistance(q, limit);
+}
+
+bool AreaRegion::WithinDistance(OutlineQuery& oq, S1ChordAngle limit) const {
+  const Outline& outline = oq.outline();
   const double reach = limit.ToAngle().radians();
   const double centers = S1Angle(bound_.center(), outline.bound().center()).radians();
   if (centers > bound_.GetRadius().radians() + outline.bound().GetRadius().radians() + reach +
@@ -56,18 +74,34 @@ bool AreaRegion::WithinDistance(const Outline& outline, S1ChordAngle limit) cons
     return outline.WithinDistance(bound_.center(),
                                   S1ChordAngle(S1Angle::Radians(bound_.GetRadius().radians() + reach)));
   }
-  S2ClosestEdgeQuery query(&polygon_->index());
   if (outline.is_circle()) {
+    if (polygon_->Contains(outline.bound().center())) return true;
+    S2ClosestEdgeQuery query(&polygon_->index());
     S2ClosestEdgeQuery::PointTarget target(outline.bound().center());
     return query.IsDistanceLessOrEqual(
         &target, S1ChordAngle(S1Angle::Radians(outline.bound().GetRadius().radians() + reach)));
   }
-  MutableS2ShapeIndex index;
-  index.Add(std::make_unique<S2Loop::OwningShape>(
-      std::make_unique<S2Loop>(outline.ring(), S2Debug::DISABLE)));
-  S2ClosestEdgeQuery::ShapeIndexTarget target(&index);
-  target.set_include_interiors(true);
-  return query.IsDistanceLessOrEqual(&target, limit);
+  S2ClosestEdgeQuery query(&polygon_->index());
+  // Most candidates from the index are far: one point query proves it.
+  S2ClosestEdgeQuery::PointTarget center(outline.bound().center());
+  if (!query.IsDistanceLessOrEqual(
+          &center, S1ChordAngle(S1Angle::Radians(
+                       std::min(M_PI, outline.bound().GetRadius().radians() + reach))))) {
+    return false;
+  }
+  // Overlap: a vertex of the outline in the area, or a part of the area
+  // (one vertex of each of its loops) in the outline.
+  if (polygon_->Contains(outline.ring().front())) return true;
+  for (int k = 0; k < polygon_->num_loops(); ++k) {
+    if (outline.Contains(polygon_->loop(k)->vertex(0))) return true;
+  }
+  // Otherwise they meet only where their edges come within the limit.
+  const auto& ring = outline.ring();
+  for (size_t i = 0; i < ring.size(); ++i) {
+    S2ClosestEdgeQuery::EdgeTarget edge(ring[i], ring[i + 1 == ring.size() ? 0 : i + 1]);
+    if (query.IsDistanceLessOrEqual(&edge, limit)) return true;
+  }
+  (void)oq;
+  return false;
 }
-
 }  // namespace jic::geo

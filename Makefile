@@ -1,0 +1,49 @@
+# jic — the two commands a newcomer needs are `make demo` and `make test`.
+# Everything installs what is missing first (scripts/deps.sh, Debian packages).
+
+JOBS ?= 2
+FUZZ_SECONDS ?= 20
+BENCH ?= all
+N ?=
+WORKLOAD ?=
+PYTHON ?= /usr/bin/python3
+
+.PHONY: all deps build demo test test-release test-asan fuzz-run fuzz bench clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	@echo "built build/jic"
+
+demo: build
+	@./build/jic demo scenarios/jic-2016
+
+test: deps
+	@bash scripts/test.sh
+
+# The pieces of `make test`, one at a time.
+test-release: build
+	@ctest --preset release
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS) --target jic_tests
+	@ctest --preset asan
+fuzz-run: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS) --target agreement_fuzzer operation_fuzzer
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+fuzz:
+	@$(MAKE) fuzz-run FUZZ_SECONDS=300
+
+# make bench                                  every benchmark, default sizes
+# make bench BENCH=w1 N=1000000 WORKLOAD=DIR  the peers' W1 on their workload folder
+bench: build
+	@BENCH=$(BENCH) N=$(N) WORKLOAD=$(WORKLOAD) PYTHON=$(PYTHON) bash scripts/bench.sh
+
+clean:
+	rm -rf build build-asan build-fuzz

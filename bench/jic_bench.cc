@@ -1,0 +1,283 @@
+// jic's engine benchmarks on the peers' own workload files, so that jic and
+// PostGIS, GEOS and S2 are measured on the same bytes.
+//
+//   jic_bench w1     --workload DIR --n N [--queries Q] [--finest-level L] [--res FILE]
+//   jic_bench decide --workload DIR --n N [--queries Q] [--areas Z]
+//
+// w1: one new 4D volume against N stored ones, zero separation: every stored
+//     volume whose outline touches or overlaps the query's and whose closed
+//     altitude band and time window overlap (the peers' W1). Index query plus
+//     exact confirmation, as decide() does it.
+// decide: the whole decide() for one candidate against the same N stored
+//     operations (three parties, seven categories), with the demo agreement's
+//     minima (5000 m, 300 m, 300 s) and Z areas (the peers' W2 areas) under
+//     four rules.
+// Each prints one JSON object: name, n, p50_us, p99_us, per_s and details.
+// Latencies: one warm-up pass over the queries, then a measured pass (as the
+// peers do), single-threaded.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jic/agreement/agreement.h"
+#include "jic/engine/decide.h"
+#include "jic/geo/earth.h"
+#include "s2/s2loop.h"
+#include "s2/s2polygon.h"
+#include "workload.h"
+
+namespace {
+
+using namespace jic;
+using Clock = std::chrono::steady_clock;
+
+double Pct(std::vector<double> v, double p) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  size_t k = static_cast<size_t>(std::ceil(p / 100.0 * v.size()));
+  k = std::clamp<size_t>(k, 1, v.size());
+  return v[k - 1];
+}
+
+double Secs(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+long PeakRssMb() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6) / 1024;
+  }
+  return -1;
+}
+
+struct Args {
+  std::string mode, workload;
+  size_t n = 10000, queries = 1000, areas = 1000;
+  int finest_level = 8;
+  int passes = 1;  // measured passes after the warm-up (more for profiling)
+  std::string res;
+};
+
+engine::Volume4D VolumeOf(const bench::Row& r) {
+  engine::Volume4D v;
+  v.outline = geo::Outline::Polygon(r.ring);
+  v.alt_lower_m = r.alt_lo;
+  v.alt_upper_m = r.alt_hi;
+  v.start = Time::FromUnixSeconds(r.t0);
+  v.end = Time::FromUnixSeconds(r.t1);
+  return v;
+}
+
+const char* kParties[] = {"US", "RU", "SY"};
+const char* kCategories[] = {"medevac", "personnel_recovery", "humanitarian", "transport",
+                             "isr", "combat", "defensive_air_support"};
+const int kPriorities[] = {100, 100, 90, 10, 10, 0, 0};
+
+engine::Operation OperationOf(const bench::Row& r, size_t i, const char* prefix) {
+  engine::Operation op;
+  op.id = std::string(prefix) + std::to_string(r.id);
+  op.operator_party = kParties[i % 3];
+  op.submitted_by = i % 3 == 2 ? "RU" : op.operator_party;
+  op.category = kCategories[(i / 3) % 7];
+  op.volumes.push_back(VolumeOf(r));
+  op.state = engine::OpState::kAccepted;
+  op.version = 1;
+  return op;
+}
+
+int RunW1(const Args& a) {
+  auto t0 = Clock::now();
+  std::vector<bench::Row> rows = bench::ReadRows(a.workload + "/w1_stored.tsv", a.n, true);
+  if (rows.size() < a.n) std::cerr << "only " << rows.size() << " stored volumes in the file\n";
+  auto t1 = Clock::now();
+  engine::OperationStore store(engine::SpaceTimeIndex::Options{a.finest_level});
+  size_t vertex_bytes = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    vertex_bytes += rows[i].ring.size() * sizeof(S2Point);
+    store.Put(OperationOf(rows[i], i, ""));
+  }
+  std::vector<bench::Row>().swap(rows);
+  auto t2 = Clock::now();
+  std::vector<bench::Row> qs = bench::ReadRows(a.workload + "/w1_queries.tsv", a.queries, true);
+  std::vector<engine::Volume4D> qv;
+  for (const auto& q : qs) qv.push_back(VolumeOf(q));
+
+  const S1ChordAngle touch = geo::MetersToChord(geo::kToleranceM);
+  const S1Angle reach = geo::MetersToAngle(geo::kToleranceM + 1.0);
+  std::vector<double> lat(qv.size());
+  std::vector<int64_t> cnt(qv.size()), idsum(qv.size());
+  std::vector<engine::OperationStore::VolumeRef> near;
+  int64_t candidates = 0;
+  double measured = 0;
+  for (int pass = 0; pass <= a.passes; ++pass) {
+    candidates = 0;
+    auto p0 = Clock::now();
+    for (size_t k = 0; k < qv.size(); ++k) {
+      auto s = Clock::now();
+      const engine::Volume4D& v = qv[k];
+      near.clear();
+      store.Candidates({v.outline.bound().Expanded(reach), v.alt_lower_m, v.alt_upper_m, v.start, v.end},
+                       &near);
+      int64_t n = 0, sum = 0;
+      for (const auto& ref : near) {
+        const engine::Volume4D& o = ref.op->volumes[ref.volume];
+        if (o.alt_lower_m > v.alt_upper_m || v.alt_lower_m > o.alt_upper_m) continue;
+        if (o.start > v.end || v.start > o.end) continue;
+        if (!geo::WithinDistance(v.outline, o.outline, touch)) continue;
+        ++n;
+        sum += std::stoll(ref.op->id);
+      }
+      auto e = Clock::now();
+      lat[k] = std::chrono::duration<double, std::micro>(e - s).count();
+      cnt[k] = n;
+      idsum[k] = sum;
+      candidates += static_cast<int64_t>(near.size());
+    }
+    measured = Secs(p0, Clock::now());
+  }
+  if (!a.res.empty()) {
+    std::ofstream f(a.res);
+    for (size_t k = 0; k < qs.size(); ++k) f << qs[k].id << "\t" << cnt[k] << "\t" << idsum[k] << "\n";
+  }
+  double hits = 0;
+  for (auto c : cnt) hits += c;
+  const double n = static_cast<double>(store.size());
+  std::printf("{\"name\":\"w1\",\"n\":%zu,\"p50_us\":%.3f,\"p99_us\":%.3f,\"per_s\":%.1f,"
+              "\"queries\":%zu,\"load_s\":%.2f,\"build_s\":%.2f,\"index_bytes_per_volume\":%.1f,"
+              "\"vertex_bytes_per_volume\":%.1f,\"mean_candidates\":%.2f,\"mean_hits\":%.3f,"
+              "\"finest_level\":%d,\"rss_mb\":%ld}\n",
+              store.size(), Pct(lat, 50), Pct(lat, 99), qv.size() / measured, qv.size(), Secs(t0, t1),
+              Secs(t1, t2), store.index().MemoryBytes() / n, vertex_bytes / n,
+              static_cast<double>(candidates) / qv.size(), hits / qv.size(), a.finest_level,
+              PeakRssMb());
+  return 0;
+}
+
+std::shared_ptr<const agreement::Agreement> BenchAgreement(const std::string& dir, size_t z) {
+  auto a = std::make_shared<agreement::Agreement>();
+  a->id = "bench";
+  a->title = "benchmark agreement";
+  a->signatories = {"US", "RU"};
+  a->parties = {{"US", "United States", {}, {}}, {"RU", "Russian Federation", {}, {}},
+                {"SY", "Syrian Arab Republic", {"RU"}, {}}};
+  for (int i = 0; i < 7; ++i) a->categories.push_back({kCategories[i], kPriorities[i]});
+  a->separation = {5000, 300, Duration::Seconds(300), false};
+  std::vector<bench::Row> rows = bench::ReadRows(dir + "/w2_areas.tsv", z, false);
+  const agreement::AreaKind kinds[] = {agreement::AreaKind::kDesignated,
+                                       agreement::AreaKind::kProtectedSite,
+                                       agreement::AreaKind::kRestricted,
+                                       agreement::AreaKind::kCorridor};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    agreement::Area area;
+    area.id = "A" + std::to_string(rows[i].id);
+    area.kind = kinds[i % 4];
+    area.geometry_type = "Polygon";
+    area.region = geo::AreaRegion::Polygon(
+        std::make_shared<S2Polygon>(std::make_unique<S2Loop>(rows[i].ring)));
+    area.alt_lower_m = rows[i].alt_lo;
+    area.alt_upper_m = rows[i].alt_hi;
+    a->areas.push_back(std::move(area));
+  }
+  using agreement::Effect;
+  agreement::Rule r1{"R1", "SY not in designated areas except medevac, humanitarian, PR", {}, Effect::kReject, {}};
+  r1.when.operators = std::vector<std::string>{"SY"};
+  r1.when.area_kinds = std::vector<agreement::AreaKind>{agreement::AreaKind::kDesignated};
+  r1.when.category_not = std::vector<std::string>{"medevac", "humanitarian", "personnel_recovery"};
+  agreement::Rule r2{"R2", "RU air support only if agreed in advance by US", {}, Effect::kRequireApproval, {"US"}};
+  r2.when.operators = std::vector<std::string>{"RU"};
+  r2.when.categories = std::vector<std::string>{"defensive_air_support"};
+  agreement::Rule r3{"R3", "no operation over a protected site except medevac and humanitarian", {},
+                     Effect::kReject, {}};
+  r3.when.area_kinds = std::vector<agreement::AreaKind>{agreement::AreaKind::kProtectedSite};
+  r3.when.category_not = std::vector<std::string>{"medevac", "humanitarian"};
+  agreement::Rule r4{"R4", "notify at least one hour before take-off", {}, Effect::kWarn, {}};
+  r4.when.notice_lt = Duration::Seconds(3600);
+  a->rules = {r1, r2, r3, r4};
+  a->Reindex();
+  return a;
+}
+
+int RunDecide(const Args& a) {
+  auto t0 = Clock::now();
+  engine::RuleBook rules(BenchAgreement(a.workload, a.areas));
+  std::vector<bench::Row> rows = bench::ReadRows(a.workload + "/w1_stored.tsv", a.n, true);
+  engine::OperationStore store(engine::SpaceTimeIndex::Options{a.finest_level});
+  for (size_t i = 0; i < rows.size(); ++i) store.Put(OperationOf(rows[i], i, "op-"));
+  std::vector<bench::Row>().swap(rows);
+  auto t1 = Clock::now();
+  std::vector<bench::Row> qs = bench::ReadRows(a.workload + "/w1_queries.tsv", a.queries, true);
+  std::vector<engine::Operation> cands;
+  for (size_t i = 0; i < qs.size(); ++i) cands.push_back(OperationOf(qs[i], i + 1, "q-"));
+  std::vector<double> lat(cands.size());
+  int outcomes[3] = {0, 0, 0};
+  double findings = 0, measured = 0;
+  for (int pass = 0; pass <= a.passes; ++pass) {
+    outcomes[0] = outcomes[1] = outcomes[2] = 0;
+    findings = 0;
+    auto p0 = Clock::now();
+    for (size_t k = 0; k < cands.size(); ++k) {
+      const Time received = cands[k].volumes[0].start - Duration::Seconds(2 * 3600);
+      auto s = Clock::now();
+      auto d = engine::Decide(rules, store, cands[k], received);
+      auto e = Clock::now();
+      lat[k] = std::chrono::duration<double, std::micro>(e - s).count();
+      if (!d.ok()) {
+        std::cerr << d.status().ToString() << "\n";
+        return 1;
+      }
+      ++outcomes[static_cast<int>(d->outcome)];
+      findings += d->findings.size();
+    }
+    measured = Secs(p0, Clock::now());
+  }
+  std::printf("{\"name\":\"decide\",\"n\":%zu,\"p50_us\":%.3f,\"p99_us\":%.3f,\"per_s\":%.1f,"
+              "\"queries\":%zu,\"areas\":%zu,\"setup_s\":%.2f,\"mean_findings\":%.2f,"
+              "\"accepted\":%d,\"needs_approval\":%d,\"rejected\":%d,\"rss_mb\":%ld}\n",
+              store.size(), Pct(lat, 50), Pct(lat, 99), cands.size() / measured, cands.size(),
+              rules.agreement().areas.size(), Secs(t0, t1), findings / cands.size(), outcomes[0],
+              outcomes[1], outcomes[2], PeakRssMb());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  if (argc < 2) {
+    std::cerr << "usage: jic_bench w1|decide --workload DIR --n N [--queries Q] [--areas Z] "
+                 "[--finest-level L] [--res FILE]\n";
+    return 2;
+  }
+  a.mode = argv[1];
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--workload") a.workload = v;
+    else if (k == "--n") a.n = std::stoul(v);
+    else if (k == "--queries") a.queries = std::stoul(v);
+    else if (k == "--areas") a.areas = std::stoul(v);
+    else if (k == "--finest-level") a.finest_level = std::stoi(v);
+    else if (k == "--res") a.res = v;
+    else if (k == "--passes") a.passes = std::stoi(v);
+    else {
+      std::cerr << "unknown option " << k << "\n";
+      return 2;
+    }
+  }
+  if (a.workload.empty()) {
+    std::cerr << "--workload DIR is required\n";
+    return 2;
+  }
+  if (a.mode == "w1") return RunW1(a);
+  if (a.mode == "decide") return RunDecide(a);
+  std::cerr << "unknown benchmark " << a.mode << "\n";
+  return 2;
+}

@@ -416,7 +416,8 @@ class Loader {
         if (radius <= 0) {
           r.Error(Key(p, "radius_m"), "must be greater than 0");
         } else if (radius > geo::kMaxRadiusM) {
-          r.Error(Key(p, "radius_m"), absl::StrCat("must be at most ", geo::kMaxRadiusM, " m"));
+          r.Error(Key(p, "radius_m"),
+                  absl::StrCat("must be at most ", static_cast<int64_t>(geo::kMaxRadiusM), " m"));
         } else {
           area->radius_m = radius;
           area->region = geo::AreaRegion::Disc(S2LatLng::FromDegrees(ll.lat, ll.lng).ToPoint(), radius);

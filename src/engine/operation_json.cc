@@ -166,7 +166,8 @@ class Parser {
           Error(Key(rp, "value"), "must be greater than 0");
           rok = false;
         } else if (rok && radius > geo::kMaxRadiusM) {
-          Error(Key(rp, "value"), absl::StrCat("must be at most ", geo::kMaxRadiusM, " m"));
+          Error(Key(rp, "value"),
+                absl::StrCat("must be at most ", static_cast<int64_t>(geo::kMaxRadiusM), " m"));
           rok = false;
         }
         ok = ok && rok;

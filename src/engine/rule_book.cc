@@ -22,10 +22,10 @@ RuleBook::RuleBook(std::shared_ptr<const agreement::Agreement> agreement)
   }
 }
 
-bool RuleBook::Meets(const agreement::Area& area, const Volume4D& v, geo::OutlineQuery& q) const {
+bool RuleBook::Meets(const agreement::Area& area, const Volume4D& v) const {
   if (v.alt_lower_m > area.alt_upper_m || area.alt_lower_m > v.alt_upper_m) return false;
   if (v.start > area.valid_to || area.valid_from > v.end) return false;
-  return area.region.WithinDistance(q, geo::MetersToChord(geo::kToleranceM));
+  return area.region.WithinDistance(v.outline, geo::MetersToChord(geo::kToleranceM));
 }
 
 void RuleBook::AreasMet(const Volume4D& v, std::vector<int>* out) const {
@@ -34,16 +34,14 @@ void RuleBook::AreasMet(const Volume4D& v, std::vector<int>* out) const {
   SpaceTimeIndex::Box q{v.outline.bound().Expanded(geo::MetersToAngle(geo::kToleranceM + kIndexSlackM)),
                         v.alt_lower_m, v.alt_upper_m, v.start, v.end};
   areas_.Query(q, &ids);
-  geo::OutlineQuery oq(v.outline);
   for (uint32_t i : ids) {
-    if (Meets(agreement_->areas[i], v, oq)) out->push_back(static_cast<int>(i));
+    if (Meets(agreement_->areas[i], v)) out->push_back(static_cast<int>(i));
   }
 }
 
 void RuleBook::AreasMetByScan(const Volume4D& v, std::vector<int>* out) const {
-  geo::OutlineQuery oq(v.outline);
   for (size_t i = 0; i < agreement_->areas.size(); ++i) {
-    if (Meets(agreement_->areas[i], v, oq)) out->push_back(static_cast<int>(i));
+    if (Meets(agreement_->areas[i], v)) out->push_back(static_cast<int>(i));
   }
 }
 

@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "jic/geo/earth.h"
-#include "s2/mutable_s2shape_index.h"
 #include "s2/s2closest_edge_query.h"
 #include "s2/s2loop.h"
 #include "s2/s2polygon.h"
@@ -45,25 +44,7 @@ S1Angle AreaRegion::Distance(const S2Point& p) const {
   return query.GetDistance(&target).ToAngle();
 }
 
-OutlineQuery::OutlineQuery(const Outline& outline) : outline_(outline) {}
-OutlineQuery::~OutlineQuery() = default;
-
-const MutableS2ShapeIndex& OutlineQuery::index() {
-  if (!index_) {
-    index_ = std::make_unique<MutableS2ShapeIndex>();
-    index_->Add(std::make_unique<S2Loop::OwningShape>(
-        std::make_unique<S2Loop>(outline_.ring(), S2Debug::DISABLE)));
-  }
-  return *index_;
-}
-
 bool AreaRegion::WithinDistance(const Outline& outline, S1ChordAngle limit) const {
-  OutlineQuery q(outline);
-  return WithinDistance(q, limit);
-}
-
-bool AreaRegion::WithinDistance(OutlineQuery& oq, S1ChordAngle limit) const {
-  const Outline& outline = oq.outline();
   const double reach = limit.ToAngle().radians();
   const double centers = S1Angle(bound_.center(), outline.bound().center()).radians();
   if (centers > bound_.GetRadius().radians() + outline.bound().GetRadius().radians() + reach +
@@ -101,7 +82,6 @@ bool AreaRegion::WithinDistance(OutlineQuery& oq, S1ChordAngle limit) const {
     S2ClosestEdgeQuery::EdgeTarget edge(ring[i], ring[i + 1 == ring.size() ? 0 : i + 1]);
     if (query.IsDistanceLessOrEqual(&edge, limit)) return true;
   }
-  (void)oq;
   return false;
 }
 }  // namespace jic::geo

@@ -1,5 +1,6 @@
 #include "jic/geo/geometry_check.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -23,17 +24,29 @@ std::string Num(double v) {
   return buf;
 }
 
-// Turns S2's loop validation error into a sentence about the input's vertices.
-std::string DescribeLoopError(const S2Error& err, size_t offset_hint) {
+// Turns S2's loop validation error into a sentence about the input's vertices
+// (`pts`, in input order; edge i runs from vertex i to vertex i + 1).
+std::string DescribeLoopError(const S2Error& err, const std::vector<S2Point>& pts) {
   int a = -1, b = -1;
   const std::string text = err.text();
-  (void)offset_hint;
   if (std::sscanf(text.c_str(), "Edge %d crosses edge %d", &a, &b) == 2) {
     return absl::StrCat("ring self-intersects: the edge from vertex ", a,
                         " crosses the edge from vertex ", b);
   }
   if (std::sscanf(text.c_str(), "Edge %d has duplicate vertex with edge %d", &a, &b) == 2) {
-    return absl::StrCat("ring self-intersects: vertex ", b, " repeats vertex ", a);
+    // S2 names two edges sharing an endpoint; name the vertices themselves.
+    const size_t n = pts.size();
+    for (size_t i : {size_t(a), (size_t(a) + 1) % n}) {
+      for (size_t j : {size_t(b), (size_t(b) + 1) % n}) {
+        if (i < n && j < n && i != j && pts[i].x() == pts[j].x() && pts[i].y() == pts[j].y() &&
+            pts[i].z() == pts[j].z()) {
+          return absl::StrCat("ring self-intersects: vertex ", std::max(i, j), " repeats vertex ",
+                              std::min(i, j));
+        }
+      }
+    }
+    return absl::StrCat("ring self-intersects: the edges from vertices ", a, " and ", b,
+                        " share a vertex");
   }
   if (std::sscanf(text.c_str(), "Vertices %d and %d are antipodal", &a, &b) == 2) {
     return absl::StrCat("vertices ", a, " and ", b, " are antipodal");
@@ -123,7 +136,7 @@ std::optional<std::vector<S2Point>> CheckRing(std::span<const LatLngDeg> ring, R
   S2Loop loop(pts, S2Debug::DISABLE);
   S2Error err;
   if (loop.FindValidationError(&err)) {
-    errors->push_back({path, DescribeLoopError(err, 0)});
+    errors->push_back({path, DescribeLoopError(err, pts)});
     return std::nullopt;
   }
   loop.Normalize();  // the smaller region, whatever the winding

@@ -1,10 +1,10 @@
 #include "jic/base/status.h"
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace jic {
 namespace {
@@ -56,12 +56,12 @@ TEST(StatusTest, OtherCodesCarryTheirMessage) {
   struct Case {
     Status s;
     StatusCode code;
-  } cases[] = {{Status::NotFound("no op-9"), StatusCode::kNotFound},
-               {Status::IoError("no op-9"), StatusCode::kIoError},
-               {Status::Internal("no op-9"), StatusCode::kInternal},
-               {Status(StatusCode::kAlreadyExists, "no op-9"), StatusCode::kAlreadyExists},
-               {Status(StatusCode::kFailedPrecondition, "no op-9"),
-                StatusCode::kFailedPrecondition}};
+  } cases[] = {
+      {Status::NotFound("no op-9"), StatusCode::kNotFound},
+      {Status::IoError("no op-9"), StatusCode::kIoError},
+      {Status::Internal("no op-9"), StatusCode::kInternal},
+      {Status(StatusCode::kAlreadyExists, "no op-9"), StatusCode::kAlreadyExists},
+      {Status(StatusCode::kFailedPrecondition, "no op-9"), StatusCode::kFailedPrecondition}};
   for (const Case& c : cases) {
     EXPECT_FALSE(c.s.ok());
     EXPECT_EQ(c.s.code(), c.code);

@@ -1,11 +1,11 @@
 #include "jic/base/time_format.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <random>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace jic {
 namespace {
@@ -130,12 +130,15 @@ TEST(ParseRfc3339Test, BadInputsSayWhy) {
       {"2016-12-31T23:59:60Z",
        "not an RFC 3339 time (second out of range; leap seconds are not supported)"},
       {"2016-07-20T10:00:00.Z", "not an RFC 3339 time (empty fraction of a second)"},
-      {"2016-07-20T10:00:00", "not an RFC 3339 time (missing time zone: end with Z or an offset "
-                              "such as +03:00)"},
-      {"2016-07-20T10:00:00.5", "not an RFC 3339 time (missing time zone: end with Z or an "
-                                "offset such as +03:00)"},
-      {"2016-07-20T10:00:00 Z", "not an RFC 3339 time (missing time zone: end with Z or an "
-                                "offset such as +03:00)"},
+      {"2016-07-20T10:00:00",
+       "not an RFC 3339 time (missing time zone: end with Z or an offset "
+       "such as +03:00)"},
+      {"2016-07-20T10:00:00.5",
+       "not an RFC 3339 time (missing time zone: end with Z or an "
+       "offset such as +03:00)"},
+      {"2016-07-20T10:00:00 Z",
+       "not an RFC 3339 time (missing time zone: end with Z or an "
+       "offset such as +03:00)"},
       {"2016-07-20T10:00:00+3:00", "not an RFC 3339 time (bad UTC offset)"},
       {"2016-07-20T10:00:00+0300", "not an RFC 3339 time (bad UTC offset)"},
       {"2016-07-20T10:00:00+03", "not an RFC 3339 time (bad UTC offset)"},
@@ -191,9 +194,14 @@ TEST(Rfc3339RoundTripTest, RandomTimesFromYear1To9999) {
     int64_t us = any(rng);
     // Exercise the three fraction shapes: none, milliseconds, microseconds.
     switch (shape(rng)) {
-      case 0: us -= ((us % 1000000) + 1000000) % 1000000; break;
-      case 1: us -= ((us % 1000) + 1000) % 1000; break;
-      default: break;
+      case 0:
+        us -= ((us % 1000000) + 1000000) % 1000000;
+        break;
+      case 1:
+        us -= ((us % 1000) + 1000) % 1000;
+        break;
+      default:
+        break;
     }
     const Time t = Time::FromUnixMicros(us);
     const std::string text = FormatRfc3339(t);

@@ -153,6 +153,26 @@ TEST(SpaceTimeIndexTest, TimeWindowsAreClosed) {
   EXPECT_FALSE(Has(window(s - Hours(2), s - Minutes(3)), 1));
 }
 
+TEST(SpaceTimeIndexTest, WholeMinuteWindowsTouch) {
+  // Ends on whole minutes round to themselves: touching must still count.
+  SpaceTimeIndex index;
+  index.Insert(1, Place(36.2, 37.1, 3000));  // 10:00-11:00
+  auto window = [&](Time t0, Time t1) {
+    Box q = Place(36.2, 37.1, 3000);
+    q.t0 = t0;
+    q.t1 = t1;
+    return Query(index, q);
+  };
+  EXPECT_TRUE(Has(window(kT0 + Hours(1), kT0 + Hours(2)), 1));
+  EXPECT_TRUE(Has(window(kT0 - Hours(1), kT0), 1));
+  EXPECT_TRUE(Has(window(kT0 + Hours(1), kT0 + Hours(1)), 1));
+  EXPECT_TRUE(Has(window(kT0, kT0), 1));
+  // A one-minute item, touched at either end.
+  index.Insert(2, Box{CapM(36.2, 37.1, 3000), 0, 1000, kT0 + Minutes(30), kT0 + Minutes(31)});
+  EXPECT_TRUE(Has(window(kT0 + Minutes(31), kT0 + Minutes(40)), 2));
+  EXPECT_TRUE(Has(window(kT0 + Minutes(20), kT0 + Minutes(30)), 2));
+}
+
 TEST(SpaceTimeIndexTest, TouchingCapsCount) {
   // Pairs of caps whose boundaries touch at one point, anywhere on Earth, at
   // every scale from 100 m to 300 km.
@@ -303,6 +323,25 @@ TEST(SpaceTimeIndexTest, ItemsOfVeryDifferentSizes) {
       if (geo::AngleToMeters(caps[k].GetRadius()) < 1000e3) continue;
       EXPECT_TRUE(Has(Query(index, Box{caps[k], 0, 1000, kT0, kT0 + Hours(1)}), k));
     }
+  }
+}
+
+// An item larger than a face, alone in the index (no other item shares its
+// cells), is found from anywhere inside it.
+TEST(SpaceTimeIndexTest, AWholeFaceItemAlone) {
+  for (int finest : {0, 4, 10, 29}) {
+    SpaceTimeIndex index(SpaceTimeIndex::Options{finest});
+    const S2Cap big = CapM(P(20, 30), 7000e3);
+    index.Insert(9, Box{big, 0, 1000, kT0, kT0 + Hours(1)});
+    std::mt19937_64 rng(finest);
+    std::uniform_real_distribution<double> u(0, 1);
+    for (int i = 0; i < 200; ++i) {
+      const S2Point q = Dest(big.center(), 2 * M_PI * u(rng), 7000e3 * std::sqrt(u(rng)));
+      EXPECT_EQ(Query(index, Box{CapM(q, 100), 0, 1000, kT0, kT0 + Hours(1)}), std::vector<uint32_t>{9})
+          << "finest " << finest << " at " << S2LatLng(q);
+    }
+    EXPECT_TRUE(index.Remove(9, Box{big, 0, 1000, kT0, kT0 + Hours(1)}));
+    EXPECT_TRUE(Query(index, Box{CapM(big.center(), 100), 0, 1000, kT0, kT0 + Hours(1)}).empty());
   }
 }
 

@@ -2,6 +2,8 @@
 // fault and a reason a person can act on.
 #include "jic/geo/geometry_check.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -9,8 +11,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "jic/geo/outline.h"
 #include "s2/s2latlng.h"
@@ -84,7 +84,8 @@ TEST(CheckLatLngTest, RangeIsClosed) {
 }
 
 TEST(CheckLatLngTest, OutOfRange) {
-  EXPECT_EQ(LatLngErrors(91, 37), (std::vector<FieldError>{{"v.lat", "latitude 91 is outside -90..90"}}));
+  EXPECT_EQ(LatLngErrors(91, 37),
+            (std::vector<FieldError>{{"v.lat", "latitude 91 is outside -90..90"}}));
   EXPECT_EQ(LatLngErrors(-90.5, 37),
             (std::vector<FieldError>{{"v.lat", "latitude -90.5 is outside -90..90"}}));
   EXPECT_EQ(LatLngErrors(36, 180.25),
@@ -131,14 +132,15 @@ TEST(CheckRingTest, EitherWindingComesBackCounterClockwise) {
   S2Loop a(*ccw.ring), b(*cw.ring);
   EXPECT_TRUE(a.IsNormalized());
   EXPECT_TRUE(b.IsNormalized());
-  EXPECT_TRUE(a.BoundaryEquals(&b) || a.Equals(&b) || a.BoundaryApproxEquals(b, S1Angle::Radians(1e-15)));
+  EXPECT_TRUE(a.BoundaryApproxEquals(b, S1Angle::Radians(1e-15)));
   EXPECT_NEAR(a.GetArea(), b.GetArea(), 1e-18);
   EXPECT_TRUE(b.Contains(P(36.05, 37.05)));
   EXPECT_LT(b.GetArea(), 1e-5);
   // The same vertices as the input, in the other order.
   for (const S2Point& v : *cw.ring) {
     const S2LatLng ll(v);
-    EXPECT_TRUE(std::abs(ll.lat().degrees() - 36.0) < 1e-12 || std::abs(ll.lat().degrees() - 36.1) < 1e-12);
+    EXPECT_TRUE(std::abs(ll.lat().degrees() - 36.0) < 1e-12 ||
+                std::abs(ll.lat().degrees() - 36.1) < 1e-12);
   }
 }
 
@@ -153,7 +155,8 @@ TEST(CheckRingTest, TooFewPositions) {
             "repeated), got 3");
   EXPECT_EQ(OnlyError(Open("36.1:36.9, 36.1:37.4")),
             "vertices: a ring needs at least 3 distinct vertices, got 2");
-  EXPECT_EQ(OnlyError(Open("36.1:36.9")), "vertices: a ring needs at least 3 distinct vertices, got 1");
+  EXPECT_EQ(OnlyError(Open("36.1:36.9")),
+            "vertices: a ring needs at least 3 distinct vertices, got 1");
   EXPECT_EQ(OnlyError(Check({}, RingForm::kOpen)),
             "vertices: a ring needs at least 3 distinct vertices, got 0");
   EXPECT_EQ(OnlyError(Check({}, RingForm::kClosed)),
@@ -215,25 +218,31 @@ TEST(CheckRingTest, TooManyVertices) {
 TEST(CheckRingTest, BowTieNamesTheCrossingEdges) {
   // 0 -> 1 runs east along the south, 1 -> 2 crosses to the north-west corner,
   // 2 -> 3 runs east along the north and 3 -> 0 crosses back.
-  EXPECT_EQ(OnlyError(Open("36.0:37.0, 36.0:37.1, 36.1:37.0, 36.1:37.1")),
-            "vertices: ring self-intersects: the edge from vertex 1 crosses the edge from vertex 3");
+  EXPECT_EQ(
+      OnlyError(Open("36.0:37.0, 36.0:37.1, 36.1:37.0, 36.1:37.1")),
+      "vertices: ring self-intersects: the edge from vertex 1 crosses the edge from vertex 3");
   // The same in GeoJSON form: vertex numbers are those of the input.
-  EXPECT_EQ(OnlyError(Closed("36.0:37.0, 36.0:37.1, 36.1:37.0, 36.1:37.1, 36.0:37.0")),
-            "vertices: ring self-intersects: the edge from vertex 1 crosses the edge from vertex 3");
+  EXPECT_EQ(
+      OnlyError(Closed("36.0:37.0, 36.0:37.1, 36.1:37.0, 36.1:37.1, 36.0:37.0")),
+      "vertices: ring self-intersects: the edge from vertex 1 crosses the edge from vertex 3");
   // Later in a longer ring: the edge from vertex 4 (36.3:37.2 -> 36.3:37.0)
   // is crossed by the one from vertex 6 (36.4:37.1 -> 36.2:37.05).
-  EXPECT_EQ(OnlyError(Open("36.0:37.0, 36.0:37.2, 36.1:37.2, 36.2:37.2, 36.3:37.2, 36.3:37.0, "
-                           "36.4:37.1, 36.2:37.05")),
-            "vertices: ring self-intersects: the edge from vertex 4 crosses the edge from vertex 6");
+  EXPECT_EQ(
+      OnlyError(Open("36.0:37.0, 36.0:37.2, 36.1:37.2, 36.2:37.2, 36.3:37.2, 36.3:37.0, "
+                     "36.4:37.1, 36.2:37.05")),
+      "vertices: ring self-intersects: the edge from vertex 4 crosses the edge from vertex 6");
 }
 
 TEST(CheckRingTest, RingTouchingItselfAtAVertex) {
   // Two triangles joined at 36.1:37.1 (vertices 2 and 5).
-  Checked c = Open("36.0:37.0, 36.0:37.2, 36.1:37.1, 36.2:37.2, 36.2:37.0, 36.1:37.1");
-  const std::string e = OnlyError(c);
-  EXPECT_EQ(e.rfind("vertices: ring self-intersects", 0), 0u) << e;
-  EXPECT_NE(e.find('2'), std::string::npos) << e;
-  EXPECT_NE(e.find('5'), std::string::npos) << e;
+  EXPECT_EQ(OnlyError(Open("36.0:37.0, 36.0:37.2, 36.1:37.1, 36.2:37.2, 36.2:37.0, 36.1:37.1")),
+            "vertices: ring self-intersects: vertex 5 repeats vertex 2");
+  // The same figure eight starting elsewhere, and in GeoJSON form.
+  EXPECT_EQ(OnlyError(Open("36.1:37.1, 36.0:37.0, 36.0:37.2, 36.1:37.1, 36.2:37.2, 36.2:37.0")),
+            "vertices: ring self-intersects: vertex 3 repeats vertex 0");
+  EXPECT_EQ(OnlyError(Closed("36.2:37.2, 36.2:37.0, 36.1:37.1, 36.0:37.0, 36.0:37.2, 36.1:37.1, "
+                             "36.2:37.2")),
+            "vertices: ring self-intersects: vertex 5 repeats vertex 2");
 }
 
 TEST(CheckRingTest, RingSpanningMoreThan80Degrees) {
@@ -241,7 +250,9 @@ TEST(CheckRingTest, RingSpanningMoreThan80Degrees) {
             "vertices: ring spans too much of the Earth (its vertices do not fit in a cap of 80 "
             "degrees radius)");
   // A third of the globe around the equator.
-  EXPECT_EQ(OnlyError(Open("0:0, 0:120, 0:-120")).find("spans too much"), 11u);
+  EXPECT_EQ(OnlyError(Open("0:0, 0:120, 0:-120")),
+            "vertices: ring spans too much of the Earth (its vertices do not fit in a cap of 80 "
+            "degrees radius)");
   // 60 degrees from its centre is fine.
   EXPECT_TRUE(Open("-45:-45, -45:45, 45:45, 45:-45").ring);
 }
@@ -263,14 +274,16 @@ PolygonRings Part(std::string_view shell, std::vector<std::string_view> holes, s
   PolygonRings part;
   part.path = path;
   std::vector<FieldError> errors;
-  auto s = CheckRing(Ring(shell), RingForm::kClosed, path + "[0]",
-                     [&](size_t i) { return path + "[0][" + std::to_string(i) + "]"; }, &errors);
+  auto s = CheckRing(
+      Ring(shell), RingForm::kClosed, path + "[0]",
+      [&](size_t i) { return path + "[0][" + std::to_string(i) + "]"; }, &errors);
   EXPECT_TRUE(s) << (errors.empty() ? "" : errors[0].ToString());
   if (s) part.shell = *s;
   for (size_t h = 0; h < holes.size(); ++h) {
     const std::string hp = path + "[" + std::to_string(h + 1) + "]";
-    auto r = CheckRing(Ring(holes[h]), RingForm::kClosed, hp,
-                       [&](size_t i) { return hp + "[" + std::to_string(i) + "]"; }, &errors);
+    auto r = CheckRing(
+        Ring(holes[h]), RingForm::kClosed, hp,
+        [&](size_t i) { return hp + "[" + std::to_string(i) + "]"; }, &errors);
     EXPECT_TRUE(r) << (errors.empty() ? "" : errors[0].ToString());
     if (r) part.holes.push_back(*r);
     part.hole_paths.push_back(hp);
@@ -300,25 +313,25 @@ TEST(BuildAreaPolygonTest, HoleOutsideItsShell) {
   std::vector<PolygonRings> parts;
   parts.push_back(Part(kShell, {"36.5:37.1, 36.6:37.1, 36.6:37.2, 36.5:37.2, 36.5:37.1"}, kPath));
   EXPECT_EQ(BuildAreaPolygon(std::move(parts), &errors), nullptr);
-  EXPECT_EQ(errors, (std::vector<FieldError>{{"areas[0].geometry.coordinates[1]",
-                                              "hole is not inside its shell"}}));
+  EXPECT_EQ(errors, (std::vector<FieldError>{
+                        {"areas[0].geometry.coordinates[1]", "hole is not inside its shell"}}));
 }
 
 TEST(BuildAreaPolygonTest, HoleCrossingItsShell) {
   std::vector<FieldError> errors;
   std::vector<PolygonRings> parts;
-  parts.push_back(Part(kShell, {kHole, "36.3:37.3, 36.5:37.3, 36.5:37.35, 36.3:37.35, 36.3:37.3"},
-                       kPath));
+  parts.push_back(
+      Part(kShell, {kHole, "36.3:37.3, 36.5:37.3, 36.5:37.35, 36.3:37.35, 36.3:37.3"}, kPath));
   EXPECT_EQ(BuildAreaPolygon(std::move(parts), &errors), nullptr);
-  EXPECT_EQ(errors, (std::vector<FieldError>{{"areas[0].geometry.coordinates[2]",
-                                              "hole is not inside its shell"}}));
+  EXPECT_EQ(errors, (std::vector<FieldError>{
+                        {"areas[0].geometry.coordinates[2]", "hole is not inside its shell"}}));
 }
 
 TEST(BuildAreaPolygonTest, HolesOverlapping) {
   std::vector<FieldError> errors;
   std::vector<PolygonRings> parts;
-  parts.push_back(Part(kShell, {kHole, "36.2:37.15, 36.3:37.15, 36.3:37.25, 36.2:37.25, 36.2:37.15"},
-                       kPath));
+  parts.push_back(
+      Part(kShell, {kHole, "36.2:37.15, 36.3:37.15, 36.3:37.25, 36.2:37.25, 36.2:37.15"}, kPath));
   EXPECT_EQ(BuildAreaPolygon(std::move(parts), &errors), nullptr);
   EXPECT_EQ(errors, (std::vector<FieldError>{{"areas[0].geometry.coordinates[2]",
                                               "hole overlaps another hole of the same polygon"}}));
@@ -327,8 +340,8 @@ TEST(BuildAreaPolygonTest, HolesOverlapping) {
 TEST(BuildAreaPolygonTest, HoleInsideAnotherHole) {
   std::vector<FieldError> errors;
   std::vector<PolygonRings> parts;
-  parts.push_back(Part(kShell, {kHole, "36.18:37.13, 36.22:37.13, 36.22:37.17, 36.18:37.17, 36.18:37.13"},
-                       kPath));
+  parts.push_back(Part(
+      kShell, {kHole, "36.18:37.13, 36.22:37.13, 36.22:37.17, 36.18:37.17, 36.18:37.13"}, kPath));
   EXPECT_EQ(BuildAreaPolygon(std::move(parts), &errors), nullptr);
   EXPECT_EQ(errors, (std::vector<FieldError>{{"areas[0].geometry.coordinates[2]",
                                               "hole overlaps another hole of the same polygon"}}));
@@ -337,8 +350,8 @@ TEST(BuildAreaPolygonTest, HoleInsideAnotherHole) {
 TEST(BuildAreaPolygonTest, SeparateHolesAreFine) {
   std::vector<FieldError> errors;
   std::vector<PolygonRings> parts;
-  parts.push_back(Part(kShell, {kHole, "36.05:37.25, 36.1:37.25, 36.1:37.3, 36.05:37.3, 36.05:37.25"},
-                       kPath));
+  parts.push_back(
+      Part(kShell, {kHole, "36.05:37.25, 36.1:37.25, 36.1:37.3, 36.05:37.3, 36.05:37.25"}, kPath));
   auto poly = BuildAreaPolygon(std::move(parts), &errors);
   ASSERT_NE(poly, nullptr);
   EXPECT_EQ(poly->num_loops(), 3);
@@ -375,12 +388,12 @@ TEST(BuildAreaPolygonTest, MultiPolygonEveryOverlapReported) {
   const std::string p(kPath);
   parts.push_back(Part(kShell, {}, p + "[0]"));
   parts.push_back(Part("35.0:37.0, 35.0:37.1, 35.1:37.1, 35.1:37.0, 35.0:37.0", {}, p + "[1]"));
-  parts.push_back(Part("35.05:37.05, 35.05:37.15, 36.05:37.15, 36.05:37.05, 35.05:37.05", {},
-                       p + "[2]"));
+  parts.push_back(
+      Part("35.05:37.05, 35.05:37.15, 36.05:37.15, 36.05:37.05, 35.05:37.05", {}, p + "[2]"));
   EXPECT_EQ(BuildAreaPolygon(std::move(parts), &errors), nullptr);
-  EXPECT_EQ(errors, (std::vector<FieldError>{
-                        {p + "[2]", "overlaps polygon 0 of the same MultiPolygon"},
-                        {p + "[2]", "overlaps polygon 1 of the same MultiPolygon"}}));
+  EXPECT_EQ(errors,
+            (std::vector<FieldError>{{p + "[2]", "overlaps polygon 0 of the same MultiPolygon"},
+                                     {p + "[2]", "overlaps polygon 1 of the same MultiPolygon"}}));
 }
 
 TEST(BuildAreaPolygonTest, MultiPolygonWithAnIslandInAHole) {
@@ -388,7 +401,8 @@ TEST(BuildAreaPolygonTest, MultiPolygonWithAnIslandInAHole) {
   std::vector<PolygonRings> parts;
   const std::string p(kPath);
   parts.push_back(Part(kShell, {kHole}, p + "[0]"));
-  parts.push_back(Part("36.18:37.13, 36.18:37.17, 36.22:37.17, 36.22:37.13, 36.18:37.13", {}, p + "[1]"));
+  parts.push_back(
+      Part("36.18:37.13, 36.18:37.17, 36.22:37.17, 36.22:37.13, 36.18:37.13", {}, p + "[1]"));
   parts.push_back(Part("35.0:37.0, 35.0:37.1, 35.1:37.1, 35.1:37.0, 35.0:37.0", {}, p + "[2]"));
   auto poly = BuildAreaPolygon(std::move(parts), &errors);
   ASSERT_NE(poly, nullptr) << errors[0].ToString();
@@ -410,7 +424,7 @@ TEST(BuildAreaPolygonTest, HoleWindingDoesNotMatter) {
   auto pa = BuildAreaPolygon(std::move(a), &errors);
   auto pb = BuildAreaPolygon(std::move(b), &errors);
   ASSERT_TRUE(pa && pb);
-  EXPECT_TRUE(pa->Equals(pb.get()) || pa->BoundaryApproxEquals(*pb, S1Angle::Radians(1e-15)));
+  EXPECT_TRUE(pa->BoundaryApproxEquals(*pb, S1Angle::Radians(1e-15)));
   EXPECT_NEAR(pa->GetArea(), pb->GetArea(), 1e-18);
   EXPECT_FALSE(pb->Contains(P(36.2, 37.15)));
 }

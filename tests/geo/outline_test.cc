@@ -9,6 +9,8 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -18,8 +20,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "jic/geo/earth.h"
 #include "jic/geo/geometry_check.h"
@@ -62,8 +62,9 @@ std::vector<LatLngDeg> ParseLatLngs(std::string_view text) {
 // An ASTM-style (open) ring through CheckRing, as the engine builds it.
 Outline Polygon(const std::vector<LatLngDeg>& ring) {
   std::vector<FieldError> errors;
-  auto pts = CheckRing(ring, RingForm::kOpen, "ring",
-                       [](size_t i) { return "ring[" + std::to_string(i) + "]"; }, &errors);
+  auto pts = CheckRing(
+      ring, RingForm::kOpen, "ring", [](size_t i) { return "ring[" + std::to_string(i) + "]"; },
+      &errors);
   EXPECT_TRUE(pts.has_value()) << (errors.empty() ? "" : errors[0].ToString());
   if (!pts) return Outline();
   return Outline::Polygon(std::move(*pts));
@@ -306,8 +307,8 @@ TEST(OutlineTest, BoundHoldsTheWholePolygon) {
 class SideBySideSquaresTest : public ::testing::Test {
  protected:
   static Outline East(double shift_m) {
-    const double d = shift_m >= 0 ? LngOffsetForDistance(36.1, shift_m)
-                                  : -LngOffsetForDistance(36.1, -shift_m);
+    const double d =
+        shift_m >= 0 ? LngOffsetForDistance(36.1, shift_m) : -LngOffsetForDistance(36.1, -shift_m);
     return Box(36.0, 37.0 + d, 36.1, 37.1 + d);
   }
   const Outline west_ = Polygon("36.0:36.9, 36.0:37.0, 36.1:37.0, 36.1:36.9");
@@ -420,8 +421,8 @@ TEST(PolygonCircleTest, CircleEastOfAMeridianEdge) {
 
 TEST(PolygonCircleTest, CircleInsideAndAroundAPolygon) {
   const Outline sq = Box(36.0, 36.9, 36.1, 37.0);
-  EXPECT_TRUE(Touch(sq, Circle(36.05, 36.95, 10)));       // circle inside
-  EXPECT_TRUE(Touch(sq, Circle(36.05, 36.95, 100000)));   // polygon inside
+  EXPECT_TRUE(Touch(sq, Circle(36.05, 36.95, 10)));      // circle inside
+  EXPECT_TRUE(Touch(sq, Circle(36.05, 36.95, 100000)));  // polygon inside
   EXPECT_EQ(DistanceM(sq, Circle(36.05, 36.95, 10)), 0);
 }
 
@@ -463,7 +464,8 @@ TEST_F(CircleCircleTest, DistanceIsCentreDistanceLessRadii) {
   const Outline c1 = Circle(36.0, 37.0, 500);
   const Outline c2 = Circle(36.0, 37.2, 700);
   const double dlng = Rad(0.2);
-  const double h = std::cos(Rad(36.0)) * std::cos(Rad(36.0)) * std::sin(dlng / 2) * std::sin(dlng / 2);
+  const double h =
+      std::cos(Rad(36.0)) * std::cos(Rad(36.0)) * std::sin(dlng / 2) * std::sin(dlng / 2);
   const double centres = 2 * kR * std::asin(std::sqrt(h));
   EXPECT_NEAR(DistanceM(c1, c2), centres - 1200, 1e-6);
 }
@@ -482,7 +484,8 @@ struct Shape {
 Shape MakePolygonShape(std::vector<S2Point> ring) {
   Shape s;
   s.index = std::make_unique<MutableS2ShapeIndex>();
-  s.index->Add(std::make_unique<S2Loop::OwningShape>(std::make_unique<S2Loop>(ring, S2Debug::DISABLE)));
+  s.index->Add(
+      std::make_unique<S2Loop::OwningShape>(std::make_unique<S2Loop>(ring, S2Debug::DISABLE)));
   s.outline = Outline::Polygon(std::move(ring));
   s.center = s.outline.bound().center();
   return s;
@@ -525,7 +528,9 @@ class RandomShapes {
  public:
   explicit RandomShapes(uint64_t seed) : rng_(seed) {}
 
-  double Uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng_); }
+  double Uniform(double lo, double hi) {
+    return std::uniform_real_distribution<double>(lo, hi)(rng_);
+  }
   int UniformInt(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
 
   // Somewhere over Syria.
@@ -540,23 +545,24 @@ class RandomShapes {
         .Normalize();
   }
 
-  // A star-shaped polygon of 3-30 vertices, 5-20 km from its centre, given
-  // to CheckRing as degrees (either winding), or a circle of 2-15 km.
-  Shape Make(const S2Point& c) {
-    if (UniformInt(0, 3) == 0) return MakeCircleShape(c, Uniform(2000, 15000));
+  // A star-shaped polygon of 3-30 vertices, `scale` x 5-20 km from its
+  // centre, given to CheckRing as degrees (either winding), or a circle of
+  // `scale` x 2-15 km.
+  Shape Make(const S2Point& c, double scale = 1) {
+    if (UniformInt(0, 3) == 0) return MakeCircleShape(c, scale * Uniform(2000, 15000));
     for (;;) {
       const int n = UniformInt(3, 30);
       const double phase = Uniform(0, 2 * kPi);
       std::vector<LatLngDeg> lls;
       for (int i = 0; i < n; ++i) {
         const double bearing = phase + (i + Uniform(-0.4, 0.4)) * 2 * kPi / n;
-        const S2LatLng ll(Offset(c, bearing, Uniform(5000, 20000)));
+        const S2LatLng ll(Offset(c, bearing, scale * Uniform(5000, 20000)));
         lls.push_back({ll.lat().degrees(), ll.lng().degrees()});
       }
       if (UniformInt(0, 1) == 0) std::reverse(lls.begin(), lls.end());
       std::vector<FieldError> errors;
-      auto ring = CheckRing(lls, RingForm::kOpen, "r", [](size_t) { return std::string("v"); },
-                            &errors);
+      auto ring = CheckRing(
+          lls, RingForm::kOpen, "r", [](size_t) { return std::string("v"); }, &errors);
       if (ring) return MakePolygonShape(std::move(*ring));
       ++refused_;
     }
@@ -584,18 +590,29 @@ Shape Approach(const Shape& a, Shape b, double target_m) {
   return b;
 }
 
+// True when `outer` holds every vertex of the polygon `inner`.
+bool HoldsAllVertices(const Outline& outer, const Outline& inner) {
+  if (inner.is_circle() || outer.is_circle()) return false;
+  for (const S2Point& v : inner.ring()) {
+    if (!outer.Contains(v)) return false;
+  }
+  return true;
+}
+
 TEST(WithinDistanceRandomTest, AgreesWithS2ClosestEdgeQuery) {
   RandomShapes gen(0x5c0ffee);
-  int compared = 0, within = 0, touching = 0;
+  int compared = 0, within = 0, touching = 0, nested = 0;
   constexpr int kPairs = 1500;
   for (int iter = 0; iter < kPairs; ++iter) {
     const S2Point ca = gen.Center();
     const Shape a = gen.Make(ca);
-    const double start = 45000 + (iter % 2 == 0 ? 0 : 5000);
-    Shape b = gen.Make(RandomShapes::Offset(ca, gen.Uniform(0, 2 * kPi), start));
-    // Half the pairs end up a few cm either side of touching, half a few cm
-    // either side of 5 km; a few are left where they fell.
+    // Half the pairs end up a few cm either side of touching, 40% a few cm
+    // either side of 5 km; the rest share (nearly) a centre: one inside the
+    // other, or crossing.
     const int mode = iter % 10;
+    const double start = mode == 9 ? gen.Uniform(0, 3000) : 45000 + 5000 * (iter % 2);
+    Shape b =
+        gen.Make(RandomShapes::Offset(ca, gen.Uniform(0, 2 * kPi), start), mode == 9 ? 0.2 : 1.0);
     if (mode < 5) {
       b = Approach(a, std::move(b), gen.Uniform(-0.05, 0.05));
     } else if (mode < 9) {
@@ -603,6 +620,7 @@ TEST(WithinDistanceRandomTest, AgreesWithS2ClosestEdgeQuery) {
     }
     const double ref = ReferenceDistanceM(a, b);
     touching += ref <= kToleranceM;
+    nested += HoldsAllVertices(a.outline, b.outline) || HoldsAllVertices(b.outline, a.outline);
 
     // geo::Distance agrees to well under a centimetre.
     ASSERT_NEAR(DistanceM(a.outline, b.outline), ref, 1e-5) << "pair " << iter;
@@ -626,6 +644,7 @@ TEST(WithinDistanceRandomTest, AgreesWithS2ClosestEdgeQuery) {
   EXPECT_GT(within, compared / 4);
   EXPECT_LT(within, compared * 3 / 4);
   EXPECT_GT(touching, kPairs / 8) << "overlaps and near-touches must be well represented";
+  EXPECT_GT(nested, kPairs / 100) << "one shape inside the other must be represented";
   EXPECT_LT(gen.refused(), kPairs);
 }
 

@@ -29,7 +29,7 @@ class RuleBook {
   void AreasMetByScan(const Volume4D& v, std::vector<int>* out) const;
 
  private:
-  bool Meets(const agreement::Area& area, const Volume4D& v, geo::OutlineQuery& q) const;
+  bool Meets(const agreement::Area& area, const Volume4D& v) const;
 
   std::shared_ptr<const agreement::Agreement> agreement_;
   SpaceTimeIndex areas_;

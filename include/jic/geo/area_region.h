@@ -13,24 +13,8 @@
 #include "s2/s2point.h"
 
 class S2Polygon;
-class MutableS2ShapeIndex;
 
 namespace jic::geo {
-
-// An outline prepared for repeated tests against areas: its S2 shape index
-// is built on first need and reused. Not thread-safe; one per query.
-// REQUIRES: `outline` outlives it.
-class OutlineQuery {
- public:
-  explicit OutlineQuery(const Outline& outline);
-  ~OutlineQuery();
-  const Outline& outline() const { return outline_; }
-  const MutableS2ShapeIndex& index();
-
- private:
-  const Outline& outline_;
-  std::unique_ptr<MutableS2ShapeIndex> index_;
-};
 
 class AreaRegion {
  public:
@@ -50,7 +34,6 @@ class AreaRegion {
   // True when the region and the outline (interiors included) come within
   // `limit` of each other.
   bool WithinDistance(const Outline& outline, S1ChordAngle limit) const;
-  bool WithinDistance(OutlineQuery& outline, S1ChordAngle limit) const;
 
   // Distance from the region to `p`; zero inside.
   S1Angle Distance(const S2Point& p) const;

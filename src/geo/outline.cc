@@ -3,68 +3,32 @@
 #include <algorithm>
 #include <cmath>
 
-#include "absl/container/inlined_vector.h"
+#include "geo/edge_balls.h"
 #include "jic/geo/earth.h"
 #include "s2/s2edge_crosser.h"
 #include "s2/s2edge_distances.h"
 #include "s2/s2pointutil.h"
 
 namespace jic::geo {
+using internal::BallOf;
+using internal::ChordLen;
+using internal::EdgeBall;
+using internal::Edges;
+using internal::FromRadians;
+using internal::kSlack;
+using internal::MinEdgePairDistance;
+using internal::NearEdges;
+using internal::Radians;
+
 namespace {
 
-// A Euclidean ball containing the geodesic arc from a to b (shorter than a
-// half circle): centre (a+b)/2, radius |a-b|/2. The arc's points satisfy
-// |p - m|^2 = 1 - 2 cos(t/2) (p.u) + cos^2(t/2) <= sin^2(t/2).
-struct EdgeBall {
-  S2Point m;
-  double r;
-  const S2Point* a;
-  const S2Point* b;
-};
-
-EdgeBall BallOf(const S2Point& a, const S2Point& b) {
-  return EdgeBall{(a + b) * 0.5, (a - b).Norm() * 0.5, &a, &b};
-}
-
-// Euclidean length of the chord subtending `angle` (radians, clamped to pi).
-double ChordLen(double angle) { return angle >= M_PI ? 2.0 : 2.0 * std::sin(angle * 0.5); }
-
-// Slack on the pruning tests so that rounding never prunes a true candidate.
-constexpr double kSlack = 1e-13;
-
-double Radians(S1ChordAngle c) { return c.is_infinity() ? INFINITY : c.ToAngle().radians(); }
-
-S1ChordAngle FromRadians(double rad) {
-  if (!std::isfinite(rad)) return S1ChordAngle::Infinity();
-  if (rad >= M_PI) return S1ChordAngle::Straight();
-  return S1ChordAngle(S1Angle::Radians(std::max(0.0, rad)));
-}
-
-using Edges = absl::InlinedVector<EdgeBall, 48>;
-
-// Edges of `ring` whose arc may come within `reach` radians of cap `c`.
-void NearEdges(const std::vector<S2Point>& ring, const S2Cap& c, double reach, Edges* out) {
-  const double lim = ChordLen(c.GetRadius().radians() + reach) + kSlack;
-  const size_t n = ring.size();
-  for (size_t i = 0; i < n; ++i) {
-    EdgeBall e = BallOf(ring[i], ring[i + 1 == n ? 0 : i + 1]);
-    if ((e.m - c.center()).Norm() - e.r > lim) continue;
-    out->push_back(e);
+// The smallest squared chord between a vertex of `a` and a vertex of `b`.
+double MinVertexChord2(const std::vector<S2Point>& a, const std::vector<S2Point>& b) {
+  double best = INFINITY;
+  for (const S2Point& p : a) {
+    for (const S2Point& q : b) best = std::min(best, (p - q).Norm2());
   }
-}
-
-// Smallest distance between two edge sets, searching only below `*best`
-// (which it lowers). Returns true as soon as *best drops below `stop`.
-bool MinEdgePairDistance(const Edges& ea, const Edges& eb, S1ChordAngle* best, S1ChordAngle stop) {
-  for (const EdgeBall& x : ea) {
-    for (const EdgeBall& y : eb) {
-      double cb = best->is_infinity() ? INFINITY : std::sqrt(best->length2());
-      if ((x.m - y.m).Norm() - x.r - y.r > cb + kSlack) continue;
-      S2::UpdateEdgePairMinDistance(*x.a, *x.b, *y.a, *y.b, best);
-      if (*best < stop) return true;
-    }
-  }
-  return false;
+  return best;
 }
 
 }  // namespace
@@ -153,6 +117,9 @@ bool WithinDistance(const Outline& a, const Outline& b, S1ChordAngle limit) {
   // Either one region holds a vertex of the other, or the closest points are
   // on the boundaries.
   if (b.Contains(a.ring().front()) || a.Contains(b.ring().front())) return true;
+  // Two vertices within the limit settle it; with wide minima (kilometres
+  // around small polygons) that is the common case and spares the edges.
+  if (limit.length2() > 0 && MinVertexChord2(a.ring(), b.ring()) <= limit.length2()) return true;
   Edges ea, eb;
   NearEdges(a.ring(), b.bound(), reach, &ea);
   if (ea.empty()) return false;
@@ -179,7 +146,9 @@ S1Angle Distance(const Outline& a, const Outline& b) {
   Edges ea, eb;
   NearEdges(a.ring(), b.bound(), INFINITY, &ea);
   NearEdges(b.ring(), a.bound(), INFINITY, &eb);
-  S1ChordAngle best = S1ChordAngle::Infinity();
+  // The closest pair of vertices bounds the answer from above, which lets the
+  // edge search prune from the start.
+  S1ChordAngle best = S1ChordAngle::FromLength2(std::min(4.0, MinVertexChord2(a.ring(), b.ring())));
   MinEdgePairDistance(ea, eb, &best, S1ChordAngle::Zero());
   return best.ToAngle();
 }

@@ -125,7 +125,8 @@ class CliTest : public testing::Test {
       return json::object();
     }
     EXPECT_TRUE(j.is_object()) << o.out;
-    EXPECT_TRUE(j.contains("outcome") && j.contains("approvers") && j.contains("findings")) << o.out;
+    EXPECT_TRUE(j.contains("outcome") && j.contains("approvers") && j.contains("findings"))
+        << o.out;
     return j;
   }
 
@@ -184,8 +185,9 @@ TEST_F(CliTest, ValidatePrintsEveryErrorWithItsPath) {
   EXPECT_EQ(o.code, 2);
   const std::string all = o.out + o.err;
   EXPECT_FALSE(Contains(o.out, "ok\n")) << all;
-  for (const char* field : {"signatories[1]: ", "areas[0].radius_m: ", "areas[1].geometry.coordinates[0]",
-                            "rules[0].when.categroy: unknown key", "rules[1].effect: "}) {
+  for (const char* field :
+       {"signatories[1]: ", "areas[0].radius_m: ", "areas[1].geometry.coordinates[0]",
+        "rules[0].when.categroy: unknown key", "rules[1].effect: "}) {
     EXPECT_TRUE(Contains(all, field)) << "missing " << field << " in:\n" << all;
   }
   // Each error on its own line, naming the file.
@@ -265,8 +267,9 @@ TEST_F(CliTest, EvaluateReplaysTheScenarioLineByLine) {
 // A quadrilateral over Kuweires, US ISR, 09:00-10:30 on 21 July (the
 // scenario's op-11).
 json KuweiresOp(const std::string& op_operator, const std::string& category) {
-  return json::parse(R"({"operator": ")" + op_operator + R"(", "category": ")" + category +
-                     R"(", "volumes": [{"volume": {"outline_polygon": {"vertices": [{"lat": 36.2, "lng": 37.6}, {"lat": 36.2, "lng": 37.68}, {"lat": 36.3, "lng": 37.68}, {"lat": 36.3, "lng": 37.6}]}, "altitude_lower": {"value": 1000, "reference": "W84", "units": "M"}, "altitude_upper": {"value": 4000, "reference": "W84", "units": "M"}}, "time_start": {"value": "2016-07-21T09:00:00Z", "format": "RFC3339"}, "time_end": {"value": "2016-07-21T10:30:00Z", "format": "RFC3339"}}]})");
+  return json::parse(
+      R"({"operator": ")" + op_operator + R"(", "category": ")" + category +
+      R"(", "volumes": [{"volume": {"outline_polygon": {"vertices": [{"lat": 36.2, "lng": 37.6}, {"lat": 36.2, "lng": 37.68}, {"lat": 36.3, "lng": 37.68}, {"lat": 36.3, "lng": 37.6}]}, "altitude_lower": {"value": 1000, "reference": "W84", "units": "M"}, "altitude_upper": {"value": 4000, "reference": "W84", "units": "M"}}, "time_start": {"value": "2016-07-21T09:00:00Z", "format": "RFC3339"}, "time_end": {"value": "2016-07-21T10:30:00Z", "format": "RFC3339"}}]})");
 }
 
 TEST_F(CliTest, EvaluateFindsASeparationConflictInTheStateFile) {
@@ -295,7 +298,8 @@ TEST_F(CliTest, EvaluateFindsASeparationConflictInTheStateFile) {
   json kept = KuweiresOp("RU", "transport");
   kept["id"] = "kept-1";
   kept["state"] = "accepted";
-  d = Evaluate({"--state", Write("s2.jsonl", kept.dump()), "--at", "2016-07-21T05:30:00Z", medevac});
+  d = Evaluate(
+      {"--state", Write("s2.jsonl", kept.dump()), "--at", "2016-07-21T05:30:00Z", medevac});
   EXPECT_EQ(d["outcome"], "accepted");
   EXPECT_EQ(Summary(d), Strings{"separation preempt kept-1"});
 }
@@ -305,7 +309,8 @@ TEST_F(CliTest, AtChangesTheNoticeWarning) {
   const std::string op1 = Candidate(1, notes);  // starts 2016-07-20T06:00:00Z
   EXPECT_EQ(Summary(Evaluate({"--at", "2016-07-20T05:30:00Z", op1})), Strings{"R4 warn"});
   EXPECT_EQ(Summary(Evaluate({"--at", "2016-07-20T05:00:00.000001Z", op1})), Strings{"R4 warn"});
-  EXPECT_EQ(Summary(Evaluate({"--at", "2016-07-20T05:00:00Z", op1})), Strings{}) << "exactly an hour";
+  EXPECT_EQ(Summary(Evaluate({"--at", "2016-07-20T05:00:00Z", op1})), Strings{})
+      << "exactly an hour";
   EXPECT_EQ(Summary(Evaluate({"--at", "2016-07-20T02:00:00Z", op1})), Strings{});
   EXPECT_EQ(Summary(Evaluate({"--at", "2016-07-20T08:00:00+03:00", op1})), Strings{}) << "05:00Z";
   const json late = Evaluate({"--at", "2016-07-20T07:00:00Z", op1});
@@ -315,7 +320,8 @@ TEST_F(CliTest, AtChangesTheNoticeWarning) {
 
 TEST_F(CliTest, EvaluateBadAtIsBadInput) {
   const std::vector<json> notes = Notifications();
-  const Output o = Jic({"evaluate", "--agreement", kAgreement, "--at", "tomorrow", Candidate(1, notes)});
+  const Output o =
+      Jic({"evaluate", "--agreement", kAgreement, "--at", "tomorrow", Candidate(1, notes)});
   EXPECT_EQ(o.code, 2);
   EXPECT_TRUE(Contains(o.err, "--at")) << o.err;
   EXPECT_EQ(o.out, "");
@@ -325,12 +331,14 @@ TEST_F(CliTest, EvaluateMalformedCandidateNamesTheField) {
   json op = KuweiresOp("US", "isr");
   op["volumes"][0]["volume"]["outline_polygon"]["vertices"][2]["lat"] = 91;
   const std::string path = Write("bad.json", op.dump());
-  const Output o = Jic({"evaluate", "--agreement", kAgreement, "--at", "2016-07-21T05:30:00Z", path});
+  const Output o =
+      Jic({"evaluate", "--agreement", kAgreement, "--at", "2016-07-21T05:30:00Z", path});
   EXPECT_EQ(o.code, 2);
   EXPECT_EQ(o.out, "") << "no decision";
   EXPECT_TRUE(Contains(o.err, "volumes[0].volume.outline_polygon.vertices[2].lat: ")) << o.err;
 
-  const Output not_json = Jic({"evaluate", "--agreement", kAgreement, Write("x.json", "{\"operator\": ")});
+  const Output not_json =
+      Jic({"evaluate", "--agreement", kAgreement, Write("x.json", "{\"operator\": ")});
   EXPECT_EQ(not_json.code, 2);
   EXPECT_EQ(not_json.out, "");
   EXPECT_FALSE(not_json.err.empty());
@@ -354,18 +362,21 @@ TEST_F(CliTest, EvaluateMalformedStateLineNamesTheLineAndField) {
   json bad_vertex = good;
   bad_vertex["id"] = "kept-3";
   bad_vertex["volumes"][0]["volume"]["outline_polygon"]["vertices"][1]["lng"] = 181;
-  const std::string path = Write("state.jsonl", good.dump() + "\n" + bad_state.dump() + "\n" + bad_vertex.dump() + "\n");
+  const std::string path =
+      Write("state.jsonl", good.dump() + "\n" + bad_state.dump() + "\n" + bad_vertex.dump() + "\n");
   const Output o = Jic({"evaluate", "--agreement", kAgreement, "--state", path,
                         Write("c.json", KuweiresOp("US", "isr").dump())});
   EXPECT_EQ(o.code, 2);
   EXPECT_EQ(o.out, "");
   EXPECT_TRUE(Contains(o.err, path + ":2: state: ")) << o.err;
-  EXPECT_TRUE(Contains(o.err, path + ":3: volumes[0].volume.outline_polygon.vertices[1].lng: ")) << o.err;
+  EXPECT_TRUE(Contains(o.err, path + ":3: volumes[0].volume.outline_polygon.vertices[1].lng: "))
+      << o.err;
 
   // A state line needs its id and state.
   json no_id = KuweiresOp("RU", "transport");
-  const Output o2 = Jic({"evaluate", "--agreement", kAgreement, "--state", Write("s2.jsonl", no_id.dump()),
-                         Write("c.json", KuweiresOp("US", "isr").dump())});
+  const Output o2 =
+      Jic({"evaluate", "--agreement", kAgreement, "--state", Write("s2.jsonl", no_id.dump()),
+           Write("c.json", KuweiresOp("US", "isr").dump())});
   EXPECT_EQ(o2.code, 2);
   EXPECT_TRUE(Contains(o2.err, ":1: id: ")) << o2.err;
   EXPECT_TRUE(Contains(o2.err, ":1: state: ")) << o2.err;
@@ -376,9 +387,11 @@ TEST_F(CliTest, EvaluateStateLinesMayCarryVersionAndDecisionButNotTwiceTheSameId
   kept["id"] = "kept-1";
   kept["state"] = "accepted";
   kept["version"] = 3;
-  kept["decision"] = {{"outcome", "accepted"}, {"approvers", json::array()}, {"findings", json::array()}};
+  kept["decision"] = {
+      {"outcome", "accepted"}, {"approvers", json::array()}, {"findings", json::array()}};
   const std::string candidate = Write("c.json", KuweiresOp("US", "isr").dump());
-  json d = Evaluate({"--state", Write("s.jsonl", kept.dump() + "\n"), "--at", "2016-07-21T05:30:00Z", candidate});
+  json d = Evaluate(
+      {"--state", Write("s.jsonl", kept.dump() + "\n"), "--at", "2016-07-21T05:30:00Z", candidate});
   EXPECT_EQ(Summary(d), Strings{"separation reject kept-1"});
 
   const std::string twice = Write("twice.jsonl", kept.dump() + "\n" + kept.dump() + "\n");
@@ -389,7 +402,8 @@ TEST_F(CliTest, EvaluateStateLinesMayCarryVersionAndDecisionButNotTwiceTheSameId
 
 TEST_F(CliTest, EvaluateMalformedAgreementIsBadInput) {
   const std::string agreement = Write("broken.yaml", kBroken);
-  const Output o = Jic({"evaluate", "--agreement", agreement, Write("c.json", KuweiresOp("US", "isr").dump())});
+  const Output o =
+      Jic({"evaluate", "--agreement", agreement, Write("c.json", KuweiresOp("US", "isr").dump())});
   EXPECT_EQ(o.code, 2);
   EXPECT_EQ(o.out, "");
   EXPECT_TRUE(Contains(o.err, "rules[0].when.categroy: unknown key")) << o.err;

@@ -50,7 +50,8 @@ std::string PolygonOutline(const std::vector<LL>& vs) {
 std::string Square(double lat, double lng, double side_m) {
   const double h = side_m / 2 * kDegPerM;
   const double w = h / std::cos(lat * M_PI / 180);
-  return PolygonOutline({{lat - h, lng - w}, {lat - h, lng + w}, {lat + h, lng + w}, {lat + h, lng - w}});
+  return PolygonOutline(
+      {{lat - h, lng - w}, {lat - h, lng + w}, {lat + h, lng + w}, {lat + h, lng - w}});
 }
 
 // A diamond around (lat, lng) whose north and south apexes are `half_m` from
@@ -89,7 +90,9 @@ constexpr char kEnd[] = "2016-07-20T11:00:00Z";
 const Time kReceived = T("2016-07-20T06:00:00Z");  // four hours' notice
 
 // A volume at (lat, lng): a 2 km square, 1000-2000 m, 10:00-11:00.
-std::string VolAt(double lat, double lng) { return Vol(Square(lat, lng, 2000), 1000, 2000, kStart, kEnd); }
+std::string VolAt(double lat, double lng) {
+  return Vol(Square(lat, lng, 2000), 1000, 2000, kStart, kEnd);
+}
 
 // Parses a notification; `submitted_by` defaults to the operator, as the
 // center fills it in.
@@ -97,7 +100,8 @@ Operation Op(std::string_view id, std::string_view party, std::string_view categ
              const std::vector<std::string>& volumes, std::string_view submitted_by = "") {
   std::string json = "{";
   if (!id.empty()) json += R"("id": ")" + std::string(id) + R"(", )";
-  json += R"("operator": ")" + std::string(party) + R"(", "category": ")" + std::string(category) + R"(", )";
+  json += R"("operator": ")" + std::string(party) + R"(", "category": ")" + std::string(category) +
+          R"(", )";
   if (!submitted_by.empty()) json += R"("submitted_by": ")" + std::string(submitted_by) + R"(", )";
   json += R"("volumes": [)";
   for (size_t i = 0; i < volumes.size(); ++i) json += (i ? ", " : "") + volumes[i];
@@ -115,8 +119,8 @@ std::string SquareRing(double lat, double lng, double side_m) {
   const double h = side_m / 2 * kDegPerM;
   const double w = h / std::cos(lat * M_PI / 180);
   auto p = [](double la, double ln) { return "[" + Num(ln) + ", " + Num(la) + "]"; };
-  return "[" + p(lat - h, lng - w) + ", " + p(lat - h, lng + w) + ", " + p(lat + h, lng + w) + ", " +
-         p(lat + h, lng - w) + ", " + p(lat - h, lng - w) + "]";
+  return "[" + p(lat - h, lng - w) + ", " + p(lat - h, lng + w) + ", " + p(lat + h, lng + w) +
+         ", " + p(lat + h, lng - w) + ", " + p(lat - h, lng - w) + "]";
 }
 
 constexpr char kHeader[] = R"(jic: 1
@@ -203,7 +207,8 @@ TEST_F(DecideTest, CategoryKey) {
   - {id: R1, when: {category: [combat, defensive_air_support]}, effect: warn}
 )");
   EXPECT_EQ(Summary(Run(Op("op-1", "US", "combat", {VolAt(36, 37)}))), Strings{"R1 warn"});
-  EXPECT_EQ(Summary(Run(Op("op-2", "US", "defensive_air_support", {VolAt(36, 37)}))), Strings{"R1 warn"});
+  EXPECT_EQ(Summary(Run(Op("op-2", "US", "defensive_air_support", {VolAt(36, 37)}))),
+            Strings{"R1 warn"});
   EXPECT_EQ(Summary(Run(Op("op-3", "US", "isr", {VolAt(36, 37)}))), Strings{});
 }
 
@@ -221,7 +226,8 @@ TEST_F(DecideTest, AnEmptyWhenMatchesEveryOperation) {
   - {id: R1, when: {}, effect: warn}
 )");
   EXPECT_EQ(Summary(Run(Op("op-1", "US", "combat", {VolAt(36, 37)}))), Strings{"R1 warn"});
-  EXPECT_EQ(Summary(Run(Op("op-2", "SY", "medevac", {VolAt(-36, -100)}, "RU"))), Strings{"R1 warn"});
+  EXPECT_EQ(Summary(Run(Op("op-2", "SY", "medevac", {VolAt(-36, -100)}, "RU"))),
+            Strings{"R1 warn"});
 }
 
 TEST_F(DecideTest, KeysAreAConjunction) {
@@ -232,7 +238,8 @@ TEST_F(DecideTest, KeysAreAConjunction) {
   EXPECT_EQ(Summary(Run(Op("op-1", "RU", "combat", {VolAt(36, 37)}), late)), Strings{"R1 warn"});
   EXPECT_EQ(Summary(Run(Op("op-2", "US", "combat", {VolAt(36, 37)}), late)), Strings{});
   EXPECT_EQ(Summary(Run(Op("op-3", "RU", "isr", {VolAt(36, 37)}), late)), Strings{});
-  EXPECT_EQ(Summary(Run(Op("op-4", "RU", "combat", {VolAt(36, 37)}))), Strings{}) << "enough notice";
+  EXPECT_EQ(Summary(Run(Op("op-4", "RU", "combat", {VolAt(36, 37)}))), Strings{})
+      << "enough notice";
 }
 
 // Areas used by several tests: two designated squares side by side, a
@@ -255,7 +262,8 @@ TEST_F(DecideTest, AreaKey) {
   EXPECT_EQ(Summary(d), Strings{"R1 reject D2"});
   EXPECT_EQ(d.outcome, Outcome::kRejected);
   // Across D1 and D2: only D2 is listed.
-  EXPECT_EQ(Summary(Run(Op("op-3", "US", "isr", {Vol(Square(36.0, 37.15, 20000), 0, 100, kStart, kEnd)}))),
+  EXPECT_EQ(Summary(Run(
+                Op("op-3", "US", "isr", {Vol(Square(36.0, 37.15, 20000), 0, 100, kStart, kEnd)}))),
             Strings{"R1 reject D2"});
   // In X1.
   EXPECT_EQ(Summary(Run(Op("op-4", "US", "isr", {VolAt(33.5, 38.5)}))), Strings{"R1 reject X1"});
@@ -268,7 +276,8 @@ TEST_F(DecideTest, AreaKindKey) {
   - {id: R1, when: {area_kind: [protected_site, restricted]}, effect: reject}
 )");
   EXPECT_EQ(Summary(Run(Op("op-1", "US", "isr", {VolAt(36.0, 37.0)}))), Strings{"R1 reject P1"});
-  EXPECT_EQ(Summary(Run(Op("op-2", "US", "isr", {VolAt(36.0, 37.3)}))), Strings{}) << "designated only";
+  EXPECT_EQ(Summary(Run(Op("op-2", "US", "isr", {VolAt(36.0, 37.3)}))), Strings{})
+      << "designated only";
   EXPECT_EQ(Summary(Run(Op("op-3", "US", "isr", {VolAt(33.5, 38.5)}))), Strings{"R1 reject X1"});
 }
 
@@ -287,7 +296,8 @@ TEST_F(DecideTest, ARuleWithAnAreaKeyMatchingNoAreaGivesNoFinding) {
   - {id: R1, when: {operator: [US], area_kind: [designated]}, effect: reject}
 )");
   EXPECT_EQ(Summary(Run(Op("op-1", "US", "isr", {VolAt(30, 30)}))), Strings{});
-  EXPECT_EQ(Summary(Run(Op("op-2", "RU", "isr", {VolAt(36.0, 37.3)}))), Strings{}) << "other operator";
+  EXPECT_EQ(Summary(Run(Op("op-2", "RU", "isr", {VolAt(36.0, 37.3)}))), Strings{})
+      << "other operator";
 }
 
 TEST_F(DecideTest, NoticeLessThanIsStrict) {
@@ -313,9 +323,10 @@ TEST_F(DecideTest, NoticeCountsFromTheEarliestVolume) {
 )");
   const Time received = T("2016-07-20T09:30:00Z");
   // The first volume listed starts in hours, the second in 30 minutes.
-  const Operation op = Op("op-1", "US", "isr",
-                          {Vol(Square(36, 37, 2000), 0, 100, "2016-07-20T14:00:00Z", "2016-07-20T15:00:00Z"),
-                           Vol(Square(36, 37, 2000), 0, 100, "2016-07-20T10:00:00Z", "2016-07-20T11:00:00Z")});
+  const Operation op =
+      Op("op-1", "US", "isr",
+         {Vol(Square(36, 37, 2000), 0, 100, "2016-07-20T14:00:00Z", "2016-07-20T15:00:00Z"),
+          Vol(Square(36, 37, 2000), 0, 100, "2016-07-20T10:00:00Z", "2016-07-20T11:00:00Z")});
   EXPECT_EQ(Summary(Run(op, received)), Strings{"R4 warn"});
   EXPECT_EQ(Summary(Run(op, T("2016-07-20T09:00:00Z"))), Strings{});
 }
@@ -355,8 +366,8 @@ TEST_F(DecideTest, RequireApprovalGivesTheSortedUnionOfApprovers) {
   const Decision d = Run(Op("op-1", "RU", "combat", {VolAt(36, 37)}));
   EXPECT_EQ(d.outcome, Outcome::kNeedsApproval);
   EXPECT_EQ(d.approvers, (Strings{"SY", "TR", "US"}));
-  EXPECT_EQ(Summary(d), (Strings{"RA require_approval", "RB require_approval", "RC require_approval",
-                                 "RD warn"}));
+  EXPECT_EQ(Summary(d), (Strings{"RA require_approval", "RB require_approval",
+                                 "RC require_approval", "RD warn"}));
   EXPECT_EQ(d.findings[0].approvers, Strings{"US"});
   EXPECT_EQ(d.findings[1].approvers, (Strings{"US", "SY"}));
   EXPECT_EQ(d.findings[2].approvers, Strings{"TR"});
@@ -443,8 +454,12 @@ TEST(MakeDecisionTest, JsonHasTheContractsShape) {
   const std::string j = DecisionToJson(MakeDecision({r2, sep, r1}));
   EXPECT_NE(j.find(R"("outcome":"needs_approval")"), std::string::npos) << j;
   EXPECT_NE(j.find(R"("approvers":["US"])"), std::string::npos) << j;
-  EXPECT_NE(j.find(R"({"rule":"R2","effect":"require_approval","approvers":["US"])"), std::string::npos) << j;
-  EXPECT_NE(j.find(R"({"rule":"separation","effect":"preempt","operation":"op-9")"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"({"rule":"R2","effect":"require_approval","approvers":["US"])"),
+            std::string::npos)
+      << j;
+  EXPECT_NE(j.find(R"({"rule":"separation","effect":"preempt","operation":"op-9")"),
+            std::string::npos)
+      << j;
   EXPECT_NE(j.find(R"({"rule":"R1","effect":"warn","area":"DA-1")"), std::string::npos) << j;
   EXPECT_LT(j.find(R"("rule":"R2")"), j.find(R"("rule":"separation")")) << "order kept";
   EXPECT_LT(j.find(R"("rule":"separation")"), j.find(R"("rule":"R1")")) << "order kept";
@@ -459,17 +474,19 @@ TEST_F(DecideTest, OneFindingPerAreaMet) {
   - {id: R2, when: {area_kind: [designated, protected_site]}, effect: warn}
 )");
   // One volume across D1, P1 and D2.
-  const Decision d = Run(Op("op-1", "US", "isr", {Vol(Square(36.0, 37.15, 30000), 0, 100, kStart, kEnd)}));
-  EXPECT_EQ(Summary(d), (Strings{"R1 reject D1", "R1 reject D2", "R2 warn D1", "R2 warn D2",
-                                 "R2 warn P1"}));
+  const Decision d =
+      Run(Op("op-1", "US", "isr", {Vol(Square(36.0, 37.15, 30000), 0, 100, kStart, kEnd)}));
+  EXPECT_EQ(Summary(d),
+            (Strings{"R1 reject D1", "R1 reject D2", "R2 warn D1", "R2 warn D2", "R2 warn P1"}));
 }
 
 TEST_F(DecideTest, AnAreaMetByManyVolumesGivesOneFindingNamingTheFirst) {
   Load(std::string(kAreas) + R"(rules:
   - {id: R1, when: {area: [D2]}, effect: warn}
 )");
-  const Decision d = Run(Op("op-1", "US", "isr",
-                            {VolAt(30, 30), VolAt(36.0, 37.25), VolAt(36.0, 37.35), VolAt(36.05, 37.3)}));
+  const Decision d =
+      Run(Op("op-1", "US", "isr",
+             {VolAt(30, 30), VolAt(36.0, 37.25), VolAt(36.0, 37.35), VolAt(36.05, 37.3)}));
   EXPECT_EQ(Summary(d), Strings{"R1 warn D2"});
   ASSERT_EQ(d.findings.size(), 1u);
   EXPECT_EQ(d.findings[0].volume, 1);
@@ -498,19 +515,22 @@ TEST_F(DecideTest, AnAreaIsMetOnlyWhenOneVolumeMeetsItInSpaceAltitudeAndTime) {
             Strings{});
   // Volume 0 is over the area in time but above it; volume 1 is at its
   // altitude elsewhere.
-  EXPECT_EQ(Summary(Run(Op("op-2", "US", "isr",
-                           {Vol(inside, 6000, 7000, kStart, kEnd), Vol(far, 2000, 3000, kStart, kEnd)}))),
-            Strings{});
+  EXPECT_EQ(
+      Summary(Run(Op("op-2", "US", "isr",
+                     {Vol(inside, 6000, 7000, kStart, kEnd), Vol(far, 2000, 3000, kStart, kEnd)}))),
+      Strings{});
   // Volume 0 meets it at its altitude and in time, but elsewhere... and
   // volume 1 over it but above it and late.
-  EXPECT_EQ(Summary(Run(Op("op-3", "US", "isr",
-                           {Vol(far, 2000, 3000, kStart, kEnd),
-                            Vol(inside, 6000, 7000, "2016-07-20T13:00:00Z", "2016-07-20T14:00:00Z")}))),
-            Strings{});
+  EXPECT_EQ(
+      Summary(Run(Op("op-3", "US", "isr",
+                     {Vol(far, 2000, 3000, kStart, kEnd),
+                      Vol(inside, 6000, 7000, "2016-07-20T13:00:00Z", "2016-07-20T14:00:00Z")}))),
+      Strings{});
   // A third volume meeting all three at once.
-  const Decision d = Run(Op("op-4", "US", "isr",
-                            {Vol(inside, 6000, 7000, kStart, kEnd), Vol(far, 2000, 3000, kStart, kEnd),
-                             Vol(inside, 2000, 3000, kStart, kEnd)}));
+  const Decision d =
+      Run(Op("op-4", "US", "isr",
+             {Vol(inside, 6000, 7000, kStart, kEnd), Vol(far, 2000, 3000, kStart, kEnd),
+              Vol(inside, 2000, 3000, kStart, kEnd)}));
   EXPECT_EQ(Summary(d), Strings{"R1 reject A1"});
   ASSERT_EQ(d.findings.size(), 1u);
   EXPECT_EQ(d.findings[0].volume, 2);
@@ -519,7 +539,9 @@ TEST_F(DecideTest, AnAreaIsMetOnlyWhenOneVolumeMeetsItInSpaceAltitudeAndTime) {
 TEST_F(DecideTest, AreaAltitudeBandIsClosed) {
   Load(kTimedArea);
   const std::string inside = Square(36.0, 37.0, 2000);
-  auto band = [&](double lo, double hi) { return Summary(Run(Op("op-1", "US", "isr", {Vol(inside, lo, hi, kStart, kEnd)}))); };
+  auto band = [&](double lo, double hi) {
+    return Summary(Run(Op("op-1", "US", "isr", {Vol(inside, lo, hi, kStart, kEnd)})));
+  };
   EXPECT_EQ(band(5000, 6000), Strings{"R1 reject A1"}) << "touching the top";
   EXPECT_EQ(band(0, 1000), Strings{"R1 reject A1"}) << "touching the bottom";
   EXPECT_EQ(band(5000.01, 6000), Strings{});
@@ -555,21 +577,25 @@ rules:
   auto at = [&](const char* t0, const char* t1) {
     return Summary(Run(Op("op-1", "US", "isr", {Vol(Square(36, 37, 1000), 0, 10, t0, t1)})));
   };
-  EXPECT_EQ(at("2001-01-01T00:00:00Z", "2001-01-01T01:00:00Z"), (Strings{"R1 warn U", "R1 warn A"}));
+  EXPECT_EQ(at("2001-01-01T00:00:00Z", "2001-01-01T01:00:00Z"),
+            (Strings{"R1 warn U", "R1 warn A"}));
   EXPECT_EQ(at("2016-07-20T00:00:00Z", "2016-07-20T01:00:00Z"),
             (Strings{"R1 warn F", "R1 warn U", "R1 warn A"}));
   EXPECT_EQ(at("2016-07-21T18:00:00Z", "2016-07-21T19:00:00Z"),
             (Strings{"R1 warn F", "R1 warn U", "R1 warn A"}));
-  EXPECT_EQ(at("2016-07-21T18:00:01Z", "2016-07-21T19:00:00Z"), (Strings{"R1 warn F", "R1 warn A"}));
-  EXPECT_EQ(at("2090-01-01T00:00:00Z", "2090-01-01T01:00:00Z"), (Strings{"R1 warn F", "R1 warn A"}));
-  EXPECT_EQ(at("2016-07-14T00:00:00Z", "2016-07-14T23:59:59Z"), (Strings{"R1 warn U", "R1 warn A"}));
+  EXPECT_EQ(at("2016-07-21T18:00:01Z", "2016-07-21T19:00:00Z"),
+            (Strings{"R1 warn F", "R1 warn A"}));
+  EXPECT_EQ(at("2090-01-01T00:00:00Z", "2090-01-01T01:00:00Z"),
+            (Strings{"R1 warn F", "R1 warn A"}));
+  EXPECT_EQ(at("2016-07-14T00:00:00Z", "2016-07-14T23:59:59Z"),
+            (Strings{"R1 warn U", "R1 warn A"}));
 }
 
 // The longitude difference that puts two points at latitude `lat_deg`
 // `dist_m` apart (on the sphere).
 double LngGapDeg(double lat_deg, double dist_m) {
-  const double rad = 2 * std::asin(std::sin(dist_m / (2 * geo::kEarthRadiusM)) /
-                                   std::cos(lat_deg * M_PI / 180));
+  const double rad =
+      2 * std::asin(std::sin(dist_m / (2 * geo::kEarthRadiusM)) / std::cos(lat_deg * M_PI / 180));
   return rad * 180 / M_PI;
 }
 
@@ -585,8 +611,10 @@ rules:
 )");
   auto east_of_edge = [&](double west_lng) {
     return Summary(Run(Op("op-1", "US", "isr",
-                          {Vol(PolygonOutline({{-0.01, west_lng}, {-0.01, west_lng + 0.05},
-                                               {0.01, west_lng + 0.05}, {0.01, west_lng}}),
+                          {Vol(PolygonOutline({{-0.01, west_lng},
+                                               {-0.01, west_lng + 0.05},
+                                               {0.01, west_lng + 0.05},
+                                               {0.01, west_lng}}),
                                0, 100, kStart, kEnd)})));
   };
   // Sharing part of the edge.
@@ -601,8 +629,8 @@ rules:
   auto circle = [&](double gap_m) {
     const double r = 500;
     return Summary(Run(Op("op-2", "US", "isr",
-                          {Vol(CircleOutline(north + (1000 + gap_m + r) * kDegPerM, 37.0, r), 0, 100,
-                               kStart, kEnd)})));
+                          {Vol(CircleOutline(north + (1000 + gap_m + r) * kDegPerM, 37.0, r), 0,
+                               100, kStart, kEnd)})));
   };
   EXPECT_EQ(circle(0), (Strings{"R1 warn", "R2 reject C"}));
   EXPECT_EQ(circle(0.01), Strings{"R1 warn"});
@@ -610,8 +638,8 @@ rules:
   auto diamond = [&](double gap_m) {
     const double half = 800;
     return Summary(Run(Op("op-3", "US", "isr",
-                          {Vol(Diamond(north + (1000 + gap_m + half) * kDegPerM, 37.0, half), 0, 100,
-                               kStart, kEnd)})));
+                          {Vol(Diamond(north + (1000 + gap_m + half) * kDegPerM, 37.0, half), 0,
+                               100, kStart, kEnd)})));
   };
   EXPECT_EQ(diamond(0), (Strings{"R1 warn", "R2 reject C"}));
   EXPECT_EQ(diamond(0.01), Strings{"R1 warn"});
@@ -631,7 +659,8 @@ rules:
   // A large operation around a small area.
   EXPECT_EQ(Summary(Run(Op("op-2", "US", "isr", {Vol(Square(30, 40, 80e3), 0, 10, kStart, kEnd)}))),
             Strings{"R1 warn SMALL"});
-  EXPECT_EQ(Summary(Run(Op("op-3", "US", "isr", {Vol(CircleOutline(30.2, 40.1, 50e3), 0, 10, kStart, kEnd)}))),
+  EXPECT_EQ(Summary(Run(Op("op-3", "US", "isr",
+                           {Vol(CircleOutline(30.2, 40.1, 50e3), 0, 10, kStart, kEnd)}))),
             Strings{"R1 warn SMALL"});
 }
 
@@ -664,13 +693,16 @@ TEST_F(DecideTest, ReportingAllowsOnlyListedSubmitters) {
   EXPECT_EQ(Summary(us), Strings{"reporting reject"});
   EXPECT_EQ(us.outcome, Outcome::kRejected);
   // SY does not list itself.
-  EXPECT_EQ(Summary(Run(Op("op-3", "SY", "transport", {VolAt(36, 37)}, "SY"))), Strings{"reporting reject"});
-  EXPECT_EQ(Summary(Run(Op("op-4", "SY", "transport", {VolAt(36, 37)}))), Strings{"reporting reject"})
+  EXPECT_EQ(Summary(Run(Op("op-3", "SY", "transport", {VolAt(36, 37)}, "SY"))),
+            Strings{"reporting reject"});
+  EXPECT_EQ(Summary(Run(Op("op-4", "SY", "transport", {VolAt(36, 37)}))),
+            Strings{"reporting reject"})
       << "submitter defaults to the operator";
   // TR lists US and itself.
   EXPECT_EQ(Summary(Run(Op("op-5", "TR", "transport", {VolAt(36, 37)}, "TR"))), Strings{});
   EXPECT_EQ(Summary(Run(Op("op-6", "TR", "transport", {VolAt(36, 37)}, "US"))), Strings{});
-  EXPECT_EQ(Summary(Run(Op("op-7", "TR", "transport", {VolAt(36, 37)}, "RU"))), Strings{"reporting reject"});
+  EXPECT_EQ(Summary(Run(Op("op-7", "TR", "transport", {VolAt(36, 37)}, "RU"))),
+            Strings{"reporting reject"});
   // US lists nobody: anyone may notify its operations.
   EXPECT_EQ(Summary(Run(Op("op-8", "US", "transport", {VolAt(36, 37)}, "RU"))), Strings{});
   EXPECT_EQ(Summary(Run(Op("op-9", "US", "transport", {VolAt(36, 37)}, "SY"))), Strings{});
@@ -683,8 +715,10 @@ TEST_F(DecideTest, SeparationIsBetweenDifferentParties) {
   Load(kSeparation5000);
   Keep(Op("ru-1", "RU", "transport", {VolAt(36, 37)}));
   Keep(Op("us-1", "US", "transport", {VolAt(36, 37)}));
-  EXPECT_EQ(Summary(Run(Op("new", "US", "isr", {VolAt(36, 37)}))), Strings{"separation reject ru-1"});
-  EXPECT_EQ(Summary(Run(Op("new", "RU", "isr", {VolAt(36, 37)}))), Strings{"separation reject us-1"});
+  EXPECT_EQ(Summary(Run(Op("new", "US", "isr", {VolAt(36, 37)}))),
+            Strings{"separation reject ru-1"});
+  EXPECT_EQ(Summary(Run(Op("new", "RU", "isr", {VolAt(36, 37)}))),
+            Strings{"separation reject us-1"});
   // The operator's party counts, not the submitter's.
   EXPECT_EQ(Summary(Run(Op("new", "SY", "isr", {VolAt(36, 37)}, "RU"))),
             (Strings{"separation reject ru-1", "separation reject us-1"}));
@@ -705,8 +739,8 @@ TEST_F(DecideTest, OnlyAcceptedActivatedAndPendingOperationsCount) {
                     OpState::kActivated, OpState::kEnded, OpState::kCancelled}) {
     SCOPED_TRACE(std::string(OpStateName(s)));
     Keep(Op("ru-1", "RU", "transport", {VolAt(36, 37)}), s);
-    const bool counts = s == OpState::kAccepted || s == OpState::kActivated ||
-                        s == OpState::kPendingApproval;
+    const bool counts =
+        s == OpState::kAccepted || s == OpState::kActivated || s == OpState::kPendingApproval;
     EXPECT_EQ(Summary(Run(Op("new", "US", "isr", {VolAt(36, 37)}))),
               counts ? Strings{"separation reject ru-1"} : Strings{});
   }
@@ -740,7 +774,9 @@ constexpr double kLat = 36.0, kLng = 37.0;
 TEST_F(HorizontalMinimumTest, PolygonToPolygonApexToApex) {
   const double half = 3000;
   const double apex = kLat + half * kDegPerM;  // the kept diamond's north apex
-  auto gap = [&](double m) { return Check(Diamond(kLat, kLng, half), Diamond(apex + (m + half) * kDegPerM, kLng, half)); };
+  auto gap = [&](double m) {
+    return Check(Diamond(kLat, kLng, half), Diamond(apex + (m + half) * kDegPerM, kLng, half));
+  };
   const auto in = gap(4999.99);
   ASSERT_EQ(in.size(), 1u) << "4999.99 m apart";
   EXPECT_NEAR(in[0], 4999.99, 0.001);
@@ -758,7 +794,8 @@ TEST_F(HorizontalMinimumTest, PolygonToPolygonEdgeToEdge) {
   const std::string kept = PolygonOutline({{-0.01, -0.05}, {-0.01, 0}, {0.01, 0}, {0.01, -0.05}});
   auto gap = [&](double m) {
     const double w = LngGapDeg(0.01, m);
-    return Check(kept, PolygonOutline({{-0.01, w}, {-0.01, w + 0.05}, {0.01, w + 0.05}, {0.01, w}}));
+    return Check(kept,
+                 PolygonOutline({{-0.01, w}, {-0.01, w + 0.05}, {0.01, w + 0.05}, {0.01, w}}));
   };
   const auto in = gap(4999.99);
   ASSERT_EQ(in.size(), 1u);
@@ -771,7 +808,9 @@ TEST_F(HorizontalMinimumTest, PolygonToPolygonEdgeToEdge) {
 TEST_F(HorizontalMinimumTest, PolygonToCircle) {
   const double half = 3000, r = 2000;
   const double apex = kLat + half * kDegPerM;
-  auto gap = [&](double m) { return Check(Diamond(kLat, kLng, half), CircleOutline(apex + (m + r) * kDegPerM, kLng, r)); };
+  auto gap = [&](double m) {
+    return Check(Diamond(kLat, kLng, half), CircleOutline(apex + (m + r) * kDegPerM, kLng, r));
+  };
   const auto in = gap(4999.99);
   ASSERT_EQ(in.size(), 1u);
   EXPECT_NEAR(in[0], 4999.99, 0.001);
@@ -780,7 +819,8 @@ TEST_F(HorizontalMinimumTest, PolygonToCircle) {
   EXPECT_TRUE(gap(5000.02).empty());
   // And the other way round: a circle kept, a polygon notified.
   auto rev = [&](double m) {
-    return Check(CircleOutline(kLat, kLng, r), Diamond(kLat + (r + m + half) * kDegPerM, kLng, half));
+    return Check(CircleOutline(kLat, kLng, r),
+                 Diamond(kLat + (r + m + half) * kDegPerM, kLng, half));
   };
   ASSERT_EQ(rev(4999.99).size(), 1u);
   EXPECT_NEAR(rev(4999.99)[0], 4999.99, 0.001);
@@ -790,7 +830,8 @@ TEST_F(HorizontalMinimumTest, PolygonToCircle) {
 TEST_F(HorizontalMinimumTest, CircleToCircle) {
   const double ra = 1500, rb = 700;
   auto gap = [&](double m) {
-    return Check(CircleOutline(kLat, kLng, ra), CircleOutline(kLat + (ra + m + rb) * kDegPerM, kLng, rb));
+    return Check(CircleOutline(kLat, kLng, ra),
+                 CircleOutline(kLat + (ra + m + rb) * kDegPerM, kLng, rb));
   };
   const auto in = gap(4999.99);
   ASSERT_EQ(in.size(), 1u);
@@ -808,7 +849,8 @@ TEST_F(DecideTest, VerticalMinimum) {
   Load(kSeparation5000);
   Keep(Op("ru-1", "RU", "transport", {Vol(Square(kLat, kLng, 2000), 1000, 2000, kStart, kEnd)}));
   auto band = [&](double lo, double hi) {
-    return Summary(Run(Op("us-1", "US", "isr", {Vol(Square(kLat, kLng, 2000), lo, hi, kStart, kEnd)})));
+    return Summary(
+        Run(Op("us-1", "US", "isr", {Vol(Square(kLat, kLng, 2000), lo, hi, kStart, kEnd)})));
   };
   const Strings conflict = {"separation reject ru-1"};
   EXPECT_EQ(band(2299.99, 4000), conflict) << "299.99 m above";
@@ -824,10 +866,12 @@ TEST_F(DecideTest, TimeMinimum) {
   Load(kSeparation5000);
   Keep(Op("ru-1", "RU", "transport", {VolAt(kLat, kLng)}));  // 10:00-11:00
   auto window = [&](Time t0, Time t1) {
-    return Summary(Run(Op("us-1", "US", "isr", {Vol(Square(kLat, kLng, 2000), 1000, 2000, S(t0), S(t1))})));
+    return Summary(
+        Run(Op("us-1", "US", "isr", {Vol(Square(kLat, kLng, 2000), 1000, 2000, S(t0), S(t1))})));
   };
   const Time end = T(kEnd), start = T(kStart);
-  const Duration hour = Duration::Seconds(3600), five = Duration::Seconds(300), us = Duration::Micros(1);
+  const Duration hour = Duration::Seconds(3600), five = Duration::Seconds(300),
+                 us = Duration::Micros(1);
   const Strings conflict = {"separation reject ru-1"};
   EXPECT_EQ(window(end + Duration::Seconds(299), end + hour), conflict);
   EXPECT_EQ(window(end + five, end + hour), conflict) << "exactly 300 s after";
@@ -866,8 +910,10 @@ TEST_F(DecideTest, WithZeroMinimaTouchingCountsAndOneCentimetreApartDoesNot) {
   EXPECT_EQ(horizontal(box_from(LngGapDeg(0.01, 0.01))), Strings{}) << "1 cm apart";
   EXPECT_EQ(horizontal(box_from(-LngGapDeg(0.01, 0.01))), conflict) << "1 cm overlap";
   // Touching at one corner only.
-  EXPECT_EQ(horizontal(PolygonOutline({{0.01, 0}, {0.01, 0.05}, {0.05, 0.05}, {0.05, 0}})), conflict);
-  EXPECT_EQ(horizontal(PolygonOutline({{0.01, 0}, {0.03, 0.03}, {0.03, 0}})), conflict) << "vertex on vertex";
+  EXPECT_EQ(horizontal(PolygonOutline({{0.01, 0}, {0.01, 0.05}, {0.05, 0.05}, {0.05, 0}})),
+            conflict);
+  EXPECT_EQ(horizontal(PolygonOutline({{0.01, 0}, {0.03, 0.03}, {0.03, 0}})), conflict)
+      << "vertex on vertex";
   // A circle touching the edge from the east, and 1 cm off it.
   EXPECT_EQ(horizontal(CircleOutline(0, LngGapDeg(0, 500), 500)), conflict);
   EXPECT_EQ(horizontal(CircleOutline(0, LngGapDeg(0, 500.01), 500)), Strings{});
@@ -883,9 +929,11 @@ TEST_F(DecideTest, WithZeroMinimaTouchingCountsAndOneCentimetreApartDoesNot) {
   auto window = [&](const char* t0, const char* t1) {
     return Summary(Run(Op("us-1", "US", "isr", {Vol(box_from(-0.01), 1000, 2000, t0, t1)})));
   };
-  EXPECT_EQ(window("2016-07-20T11:00:00Z", "2016-07-20T12:00:00Z"), conflict) << "starting as it ends";
+  EXPECT_EQ(window("2016-07-20T11:00:00Z", "2016-07-20T12:00:00Z"), conflict)
+      << "starting as it ends";
   EXPECT_EQ(window("2016-07-20T11:00:00.000001Z", "2016-07-20T12:00:00Z"), Strings{});
-  EXPECT_EQ(window("2016-07-20T09:00:00Z", "2016-07-20T10:00:00Z"), conflict) << "ending as it starts";
+  EXPECT_EQ(window("2016-07-20T09:00:00Z", "2016-07-20T10:00:00Z"), conflict)
+      << "ending as it starts";
   EXPECT_EQ(window("2016-07-20T09:00:00Z", "2016-07-20T09:59:59Z"), Strings{});
 }
 
@@ -894,8 +942,8 @@ TEST_F(DecideTest, CirclesTouchingWithZeroMinima) {
   Keep(Op("ru-1", "RU", "transport", {Vol(CircleOutline(kLat, kLng, 1000), 0, 100, kStart, kEnd)}));
   auto at = [&](double gap_m) {
     return Summary(Run(Op("us-1", "US", "isr",
-                          {Vol(CircleOutline(kLat + (1000 + gap_m + 250) * kDegPerM, kLng, 250), 0, 100,
-                               kStart, kEnd)})));
+                          {Vol(CircleOutline(kLat + (1000 + gap_m + 250) * kDegPerM, kLng, 250), 0,
+                               100, kStart, kEnd)})));
   };
   EXPECT_EQ(at(0), Strings{"separation reject ru-1"});
   EXPECT_EQ(at(0.01), Strings{});
@@ -916,7 +964,8 @@ TEST_F(DecideTest, PriorityDecidesBetweenPreemptAndReject) {
   const Decision isr = Run(Op("us-1", "US", "isr", {VolAt(kLat, kLng)}));
   EXPECT_EQ(Summary(isr), Strings{"separation reject ru-1"});
   EXPECT_EQ(isr.outcome, Outcome::kRejected);
-  EXPECT_EQ(Summary(Run(Op("us-1", "US", "transport", {VolAt(kLat, kLng)}))), Strings{"separation reject ru-1"});
+  EXPECT_EQ(Summary(Run(Op("us-1", "US", "transport", {VolAt(kLat, kLng)}))),
+            Strings{"separation reject ru-1"});
   // Lower: reject.
   const Decision combat = Run(Op("us-1", "US", "combat", {VolAt(kLat, kLng)}));
   EXPECT_EQ(Summary(combat), Strings{"separation reject ru-1"});
@@ -945,10 +994,12 @@ TEST_F(DecideTest, SeparationFindingNamesTheVolumesAndTheDistance) {
   const double half = 1000;
   const double apex = kLat + half * kDegPerM;
   Keep(Op("ru-1", "RU", "transport",
-          {Vol(Square(40, 40, 1000), 1000, 2000, kStart, kEnd), Vol(Diamond(kLat, kLng, half), 1000, 2000, kStart, kEnd)}));
-  const Decision d = Run(Op("us-1", "US", "isr",
-                            {Vol(Square(30, 30, 1000), 1000, 2000, kStart, kEnd),
-                             Vol(Diamond(apex + (2500 + half) * kDegPerM, kLng, half), 1000, 2000, kStart, kEnd)}));
+          {Vol(Square(40, 40, 1000), 1000, 2000, kStart, kEnd),
+           Vol(Diamond(kLat, kLng, half), 1000, 2000, kStart, kEnd)}));
+  const Decision d = Run(
+      Op("us-1", "US", "isr",
+         {Vol(Square(30, 30, 1000), 1000, 2000, kStart, kEnd),
+          Vol(Diamond(apex + (2500 + half) * kDegPerM, kLng, half), 1000, 2000, kStart, kEnd)}));
   ASSERT_EQ(d.findings.size(), 1u);
   const Finding& f = d.findings[0];
   EXPECT_EQ(f.rule, "separation");
@@ -968,10 +1019,12 @@ TEST_F(DecideTest, AModificationIsNotCheckedAgainstItself) {
   // The same id: a modification of op-1, moved a little.
   EXPECT_EQ(Summary(Run(Op("op-1", "US", "isr", {VolAt(kLat + 0.01, kLng)}))), Strings{});
   // Another id: a conflict (same_party is true).
-  EXPECT_EQ(Summary(Run(Op("op-2", "US", "isr", {VolAt(kLat + 0.01, kLng)}))), Strings{"separation reject op-1"});
+  EXPECT_EQ(Summary(Run(Op("op-2", "US", "isr", {VolAt(kLat + 0.01, kLng)}))),
+            Strings{"separation reject op-1"});
   // The modification is still checked against everyone else.
   Keep(Op("op-3", "RU", "isr", {VolAt(kLat, kLng)}));
-  EXPECT_EQ(Summary(Run(Op("op-1", "US", "isr", {VolAt(kLat + 0.01, kLng)}))), Strings{"separation reject op-3"});
+  EXPECT_EQ(Summary(Run(Op("op-1", "US", "isr", {VolAt(kLat + 0.01, kLng)}))),
+            Strings{"separation reject op-3"});
 }
 
 TEST_F(DecideTest, AModificationOfAnotherPartysOperationIsNotCheckedAgainstIt) {
@@ -992,12 +1045,15 @@ TEST_F(DecideTest, LargeMinimaReachFar) {
   Load(R"(separation: {horizontal_m: 200000, vertical_m: 5000, time_s: 86400}
 )");
   // 150 km, 4 km and 20 hours apart.
-  Keep(Op("ru-1", "RU", "isr", {Vol(Square(kLat, kLng, 1000), 0, 100, "2016-07-19T10:00:00Z", "2016-07-19T14:00:00Z")}));
-  EXPECT_EQ(Summary(Run(Op("us-1", "US", "isr",
-                           {Vol(Square(kLat + 150e3 * kDegPerM, kLng, 1000), 4100, 4200, kStart, kEnd)}))),
+  Keep(Op("ru-1", "RU", "isr",
+          {Vol(Square(kLat, kLng, 1000), 0, 100, "2016-07-19T10:00:00Z", "2016-07-19T14:00:00Z")}));
+  EXPECT_EQ(Summary(Run(
+                Op("us-1", "US", "isr",
+                   {Vol(Square(kLat + 150e3 * kDegPerM, kLng, 1000), 4100, 4200, kStart, kEnd)}))),
             Strings{"separation reject ru-1"});
-  EXPECT_EQ(Summary(Run(Op("us-1", "US", "isr",
-                           {Vol(Square(kLat + 210e3 * kDegPerM, kLng, 1000), 4100, 4200, kStart, kEnd)}))),
+  EXPECT_EQ(Summary(Run(
+                Op("us-1", "US", "isr",
+                   {Vol(Square(kLat + 210e3 * kDegPerM, kLng, 1000), 4100, 4200, kStart, kEnd)}))),
             Strings{});
 }
 
@@ -1035,7 +1091,9 @@ TEST_F(DecideTest, UnknownReferencesAreErrorsNamingTheField) {
   for (const FieldError& e : d.status().errors()) fields.push_back(e.field);
   EXPECT_EQ(fields, (Strings{"operator", "submitted_by", "category"}));
 
-  EXPECT_TRUE(CheckReferences(rules_->agreement(), Op("op-1", "SY", "isr", {VolAt(kLat, kLng)}, "RU")).ok());
+  EXPECT_TRUE(
+      CheckReferences(rules_->agreement(), Op("op-1", "SY", "isr", {VolAt(kLat, kLng)}, "RU"))
+          .ok());
 }
 
 // Two designated areas listed in reverse alphabetical order, rules likewise.
@@ -1051,13 +1109,14 @@ rules:
 
 TEST_F(DecideTest, FindingsComeInAFixedOrder) {
   Load(kOrderAgreement);
-  for (const char* id : {"op-c", "op-a", "op-10", "op-b", "op-9"}) Keep(Op(id, "RU", "transport", {VolAt(kLat, kLng)}));
+  for (const char* id : {"op-c", "op-a", "op-10", "op-b", "op-9"})
+    Keep(Op(id, "RU", "transport", {VolAt(kLat, kLng)}));
   const Decision d = Run(Op("new", "SY", "isr", {VolAt(kLat, kLng)}, "US"));
-  EXPECT_EQ(Summary(d), (Strings{"reporting reject", "Z1 warn DB", "Z1 warn DA", "A1 warn",
-                                 "M1 require_approval DB", "M1 require_approval DA",
-                                 "separation reject op-10", "separation reject op-9",
-                                 "separation reject op-a", "separation reject op-b",
-                                 "separation reject op-c"}));
+  EXPECT_EQ(
+      Summary(d),
+      (Strings{"reporting reject", "Z1 warn DB", "Z1 warn DA", "A1 warn", "M1 require_approval DB",
+               "M1 require_approval DA", "separation reject op-10", "separation reject op-9",
+               "separation reject op-a", "separation reject op-b", "separation reject op-c"}));
 }
 
 TEST_F(DecideTest, TheSameInputsGiveTheSameDecision) {
@@ -1076,7 +1135,8 @@ TEST_F(DecideTest, TheSameInputsGiveTheSameDecision) {
   OperationStore other(SpaceTimeIndex::Options{6});
   for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
     if (std::string(*it) == "op-x") continue;
-    Operation o = Op(*it, "RU", "transport", {VolAt(kLat + 0.01, kLng), VolAt(kLat, kLng + 0.01), VolAt(kLat, kLng)});
+    Operation o = Op(*it, "RU", "transport",
+                     {VolAt(kLat + 0.01, kLng), VolAt(kLat, kLng + 0.01), VolAt(kLat, kLng)});
     other.Put(std::move(o));
   }
   Result<Decision> again = Decide(*rules_, other, op, kReceived);

@@ -29,7 +29,7 @@ namespace {
 const char* const kParties[] = {"US", "RU", "SY"};
 const char* const kCategories[] = {"medevac", "humanitarian", "transport", "isr", "combat"};
 const char* const kKinds[] = {"designated", "protected_site", "restricted", "corridor"};
-constexpr OpState kStates[] = {OpState::kAccepted, OpState::kPendingApproval, OpState::kRejected,
+constexpr OpState kStates[] = {OpState::kAccepted,  OpState::kPendingApproval, OpState::kRejected,
                                OpState::kActivated, OpState::kEnded,           OpState::kCancelled};
 
 const Time kBase = Time::FromUnixSeconds(1468972800);  // 2016-07-20T00:00:00Z
@@ -90,15 +90,18 @@ class Gen {
     return CheckedRing(*degrees);
   }
 
-  static std::optional<std::vector<S2Point>> CheckedRing(const std::vector<geo::LatLngDeg>& degrees) {
+  static std::optional<std::vector<S2Point>> CheckedRing(
+      const std::vector<geo::LatLngDeg>& degrees) {
     std::vector<FieldError> errors;
-    return geo::CheckRing(degrees, geo::RingForm::kOpen, "ring",
-                          [](size_t i) { return "ring[" + std::to_string(i) + "]"; }, &errors);
+    return geo::CheckRing(
+        degrees, geo::RingForm::kOpen, "ring",
+        [](size_t i) { return "ring[" + std::to_string(i) + "]"; }, &errors);
   }
 
-  // 0.2-30 km across mostly; one in twenty 200 km; one in four a circle.
-  double RandomSize() { return Chance(0.05) ? LogU(150e3, 250e3) : LogU(100, 15e3); }
+  // A radius: 0.2-30 km across mostly, one in twenty about 200 km across.
+  double RandomSize() { return Chance(0.05) ? LogU(80e3, 120e3) : LogU(100, 15e3); }
 
+  // One in four a circle, the others star-shaped polygons.
   geo::Outline RandomOutline(const S2Point& c) {
     const double r = RandomSize();
     if (Chance(0.25)) return geo::Outline::Circle(c, r);
@@ -205,8 +208,8 @@ categories:
 
 // Separation minima tried on every set of operations.
 constexpr agreement::Separation kMinima[] = {
-    {0, 0, Duration::Seconds(0), false},          {5000, 300, Duration::Seconds(300), false},
-    {1000, 0, Duration::Seconds(0), true},        {0, 150, Duration::Seconds(90), false},
+    {0, 0, Duration::Seconds(0), false},           {5000, 300, Duration::Seconds(300), false},
+    {1000, 0, Duration::Seconds(0), true},         {0, 150, Duration::Seconds(90), false},
     {20000, 1000, Duration::Seconds(1800), false}, {12.34, 0.5, Duration::Micros(1'500'000), true},
 };
 
@@ -232,8 +235,8 @@ struct Stats {
   int candidates = 0;
   int conflicts = 0;
   int clear = 0;
-  int near_in = 0;       // near-miss candidates placed within the minimum
-  int near_out = 0;      // ... and just outside it
+  int near_in = 0;   // near-miss candidates placed within the minimum
+  int near_out = 0;  // ... and just outside it
   int areas_met = 0;
   int area_near_in = 0;
 };
@@ -279,11 +282,21 @@ TEST_F(IndexDifferentialTest, IndexAgreesWithBruteForce) {
     // Where: anywhere, or somewhere awkward for cells and coordinates.
     S2Point around;
     switch (group % 10) {
-      case 0: around = S2LatLng::FromDegrees(g.U() - 0.5, 180 - 0.3 * g.U()).ToPoint(); break;
-      case 1: around = S2LatLng::FromDegrees(89.9 * (g.Chance(0.5) ? 1 : -1), 360 * g.U() - 180).ToPoint(); break;
-      case 2: around = S2Point(1, g.Chance(0.5) ? 1 : -1, 1).Normalize(); break;  // cube corner
-      case 3: around = S2LatLng::FromDegrees(0.01 * (g.U() - 0.5), 45).ToPoint(); break;  // face edge
-      default: around = g.RandomPoint();
+      case 0:
+        around = S2LatLng::FromDegrees(g.U() - 0.5, 180 - 0.3 * g.U()).ToPoint();
+        break;
+      case 1:
+        around =
+            S2LatLng::FromDegrees(89.9 * (g.Chance(0.5) ? 1 : -1), 360 * g.U() - 180).ToPoint();
+        break;
+      case 2:
+        around = S2Point(1, g.Chance(0.5) ? 1 : -1, 1).Normalize();
+        break;  // cube corner
+      case 3:
+        around = S2LatLng::FromDegrees(0.01 * (g.U() - 0.5), 45).ToPoint();
+        break;  // face edge
+      default:
+        around = g.RandomPoint();
     }
     // How crowded: from a few km to a few hundred.
     const double spread = g.LogU(2e3, 300e3);
@@ -333,8 +346,8 @@ TEST_F(IndexDifferentialTest, IndexAgreesWithBruteForce) {
         if (!store.Find(other.id)) continue;
         const Volume4D& ov = other.volumes[g.Int(0, static_cast<int>(other.volumes.size()) - 1)];
         const double reach = geo::AngleToMeters(ov.outline.bound().GetRadius()) + h;
-        const S2Point p = Gen::Dest(ov.outline.bound().center(), 2 * M_PI * g.U(),
-                                    reach + g.LogU(20, 5000));
+        const S2Point p =
+            Gen::Dest(ov.outline.bound().center(), 2 * M_PI * g.U(), reach + g.LogU(20, 5000));
         const double d = geo::AngleToMeters(ov.outline.Distance(p));
         const double delta = g.Chance(0.2) ? 0 : (g.Chance(0.5) ? 1 : -1) * 0.01 * g.Int(1, 5);
         Operation cand;
@@ -362,7 +375,8 @@ TEST_F(IndexDifferentialTest, IndexAgreesWithBruteForce) {
         const Operation& other = ops[g.Int(0, kStored - 1)];
         const Volume4D& ov = other.volumes[0];
         if (ov.outline.is_circle() || !store.Find(other.id)) continue;
-        const S2Point& vertex = ov.outline.ring()[g.Int(0, static_cast<int>(ov.outline.ring().size()) - 1)];
+        const S2Point& vertex =
+            ov.outline.ring()[g.Int(0, static_cast<int>(ov.outline.ring().size()) - 1)];
         // The direction at the vertex pointing away from the centre, and
         // the same turned by +-0.3 rad.
         const S2Point c0 = ov.outline.bound().center();
@@ -378,7 +392,8 @@ TEST_F(IndexDifferentialTest, IndexAgreesWithBruteForce) {
         const S2Point tip = gap == 0 ? vertex : along(vertex, out_dir, gap);
         const double len = g.LogU(50, 20000);
         std::vector<geo::LatLngDeg> degrees;
-        for (const S2Point& q : {tip, along(tip, turned(vertex, -0.3), len), along(tip, turned(vertex, 0.3), len)}) {
+        for (const S2Point& q :
+             {tip, along(tip, turned(vertex, -0.3), len), along(tip, turned(vertex, 0.3), len)}) {
           const S2LatLng ll(q);
           degrees.push_back({ll.lat().degrees(), ll.lng().degrees()});
         }
@@ -416,8 +431,9 @@ TEST_F(IndexDifferentialTest, IndexAgreesWithBruteForce) {
       for (int c = 0; c < 2 && !a->areas.empty(); ++c) {
         const int ai = g.Int(0, static_cast<int>(a->areas.size()) - 1);
         const agreement::Area& area = a->areas[ai];
-        const S2Point p = Gen::Dest(area.region.bound().center(), 2 * M_PI * g.U(),
-                                    geo::AngleToMeters(area.region.bound().GetRadius()) + g.LogU(10, 3000));
+        const S2Point p =
+            Gen::Dest(area.region.bound().center(), 2 * M_PI * g.U(),
+                      geo::AngleToMeters(area.region.bound().GetRadius()) + g.LogU(10, 3000));
         const double d = geo::AngleToMeters(area.region.Distance(p));
         const double delta = g.Chance(0.3) ? 0 : (g.Chance(0.5) ? 1 : -1) * 0.01 * g.Int(1, 5);
         Operation cand;
@@ -429,15 +445,16 @@ TEST_F(IndexDifferentialTest, IndexAgreesWithBruteForce) {
         v.outline = geo::Outline::Circle(p, d + delta);
         g.RandomBandAndWindow(&v);
         const bool in_band_and_time = v.alt_lower_m <= area.alt_upper_m &&
-                                      area.alt_lower_m <= v.alt_upper_m && v.start <= area.valid_to &&
-                                      area.valid_from <= v.end;
+                                      area.alt_lower_m <= v.alt_upper_m &&
+                                      v.start <= area.valid_to && area.valid_from <= v.end;
         cand.volumes.push_back(v);
         Compare(rules, store, cand, where_group + " area " + area.id + " delta " + Num(delta));
         std::vector<int> met;
         rules.AreasMetByScan(v, &met);
         const bool is_met = std::find(met.begin(), met.end(), ai) != met.end();
         if (delta >= 0) {
-          EXPECT_EQ(is_met, in_band_and_time) << where_group << " area " << area.id << " delta " << delta;
+          EXPECT_EQ(is_met, in_band_and_time)
+              << where_group << " area " << area.id << " delta " << delta;
           stats_.area_near_in += is_met;
         } else {
           EXPECT_FALSE(is_met) << where_group << " area " << area.id << " delta " << delta;
@@ -447,10 +464,11 @@ TEST_F(IndexDifferentialTest, IndexAgreesWithBruteForce) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("[ differential ] %d workloads, %d candidates: %d with conflicts, %d clear; "
-              "near-misses %d in / %d out; %d areas met (%d touching); %d rings refused; %.2f s\n",
-              stats_.workloads, stats_.candidates, stats_.conflicts, stats_.clear, stats_.near_in,
-              stats_.near_out, stats_.areas_met, stats_.area_near_in, g.refused_rings, seconds);
+  std::printf(
+      "[ differential ] %d workloads, %d candidates: %d with conflicts, %d clear; "
+      "near-misses %d in / %d out; %d areas met (%d touching); %d rings refused; %.2f s\n",
+      stats_.workloads, stats_.candidates, stats_.conflicts, stats_.clear, stats_.near_in,
+      stats_.near_out, stats_.areas_met, stats_.area_near_in, g.refused_rings, seconds);
   // The workloads must exercise both sides of every boundary.
   EXPECT_GE(stats_.workloads, 1000);
   EXPECT_GT(stats_.conflicts, stats_.candidates / 10);

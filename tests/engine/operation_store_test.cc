@@ -19,8 +19,9 @@
 namespace jic::engine {
 namespace {
 
-constexpr OpState kAllStates[] = {OpState::kAccepted, OpState::kPendingApproval, OpState::kRejected,
-                                  OpState::kActivated, OpState::kEnded,           OpState::kCancelled};
+constexpr OpState kAllStates[] = {OpState::kAccepted, OpState::kPendingApproval,
+                                  OpState::kRejected, OpState::kActivated,
+                                  OpState::kEnded,    OpState::kCancelled};
 
 Time T(const char* rfc3339) {
   Result<Time> t = ParseRfc3339(rfc3339);
@@ -50,9 +51,9 @@ Operation Op(std::string id, OpState state, std::vector<Volume4D> volumes,
 
 // The box a query around (lat, lng) asks for, wide in altitude and time.
 SpaceTimeIndex::Box Around(double lat, double lng, double radius_m) {
-  return SpaceTimeIndex::Box{S2Cap(S2LatLng::FromDegrees(lat, lng).ToPoint(),
-                                   geo::MetersToAngle(radius_m)),
-                             -8000, 100000, Time::Min(), Time::Max()};
+  return SpaceTimeIndex::Box{
+      S2Cap(S2LatLng::FromDegrees(lat, lng).ToPoint(), geo::MetersToAngle(radius_m)), -8000, 100000,
+      Time::Min(), Time::Max()};
 }
 
 // "id/volume" for every candidate, sorted (the store returns them by its

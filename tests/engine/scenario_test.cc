@@ -141,12 +141,14 @@ TEST_F(Jic2016Test, KeptOperationsAndTheirStates) {
   // op-5, op-7, op-9, op-10, op-12, op-13, op-14, op-15 (pending) and op-16";
   // the rejected ones stay outside separation.
   const std::map<std::string, OpState> states = {
-      {"op-1", OpState::kAccepted},  {"op-2", OpState::kAccepted},  {"op-3", OpState::kPendingApproval},
-      {"op-4", OpState::kRejected},  {"op-5", OpState::kAccepted},  {"op-6", OpState::kRejected},
-      {"op-7", OpState::kAccepted},  {"op-8", OpState::kRejected},  {"op-9", OpState::kAccepted},
-      {"op-10", OpState::kAccepted}, {"op-11", OpState::kRejected}, {"op-12", OpState::kAccepted},
-      {"op-13", OpState::kAccepted}, {"op-14", OpState::kAccepted}, {"op-15", OpState::kPendingApproval},
-      {"op-16", OpState::kAccepted},
+      {"op-1", OpState::kAccepted},         {"op-2", OpState::kAccepted},
+      {"op-3", OpState::kPendingApproval},  {"op-4", OpState::kRejected},
+      {"op-5", OpState::kAccepted},         {"op-6", OpState::kRejected},
+      {"op-7", OpState::kAccepted},         {"op-8", OpState::kRejected},
+      {"op-9", OpState::kAccepted},         {"op-10", OpState::kAccepted},
+      {"op-11", OpState::kRejected},        {"op-12", OpState::kAccepted},
+      {"op-13", OpState::kAccepted},        {"op-14", OpState::kAccepted},
+      {"op-15", OpState::kPendingApproval}, {"op-16", OpState::kAccepted},
   };
   size_t live_volumes = 0;
   for (const auto& [id, state] : states) {
@@ -210,7 +212,8 @@ Strings Errors(std::string_view jsonl) {
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 TEST(ParseScenarioTest, SkipsBlankAndCommentLinesButCountsThem) {
-  const std::string text = "# a comment\n\n   \n" + Line(R"("expect": "accepted", "title": "t", )") +
+  const std::string text = "# a comment\n\n   \n" +
+                           Line(R"("expect": "accepted", "title": "t", )") +
                            "\n  # indented comment\n" + Line() + "\n";
   Result<std::vector<ScenarioStep>> r = ParseScenario(text);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -252,20 +255,22 @@ TEST(ParseScenarioTest, BadVertexIsNamedWithItsLine) {
       R"({"operator": "US", "category": "isr", "volumes": [{"volume": {"outline_polygon": {"vertices": [{"lat": 36.1, "lng": 37.0}, {"lat": 36.1, "lng": 37.2}, {"lat": 91, "lng": 37.1}]}, "altitude_lower": {"value": 0, "reference": "W84", "units": "M"}, "altitude_upper": {"value": 1000, "reference": "W84", "units": "M"}}, "time_start": {"value": "2016-07-20T10:00:00Z", "format": "RFC3339"}, "time_end": {"value": "2016-07-20T11:00:00Z", "format": "RFC3339"}}]})";
   const Strings e = Errors(Line() + "\n" + Line("", op));
   ASSERT_EQ(e.size(), 1u);
-  EXPECT_TRUE(StartsWith(e[0], "line 2: operation.volumes[0].volume.outline_polygon.vertices[2].lat: "))
+  EXPECT_TRUE(
+      StartsWith(e[0], "line 2: operation.volumes[0].volume.outline_polygon.vertices[2].lat: "))
       << e[0];
 }
 
 TEST(ParseScenarioTest, EveryBadLineIsReported) {
-  const std::string text = "not json\n" +                                    // line 1
-                           Line(R"("colour": "red", )") + "\n" +              // line 2
-                           R"({"expect": "accepted", "operation": )" + std::string(kGoodOp) + "}\n" +  // 3
-                           Line(R"("expect": "maybe", )") + "\n" +            // line 4
-                           R"({"received_at": "yesterday", "operation": )" + std::string(kGoodOp) + "}\n" +  // 5
-                           R"({"received_at": "2016-07-20T08:00:00Z"})" + "\n" +  // line 6
-                           "[1, 2]\n" +                                       // line 7
-                           Line(R"("title": 7, )") + "\n" +                   // line 8
-                           Line();                                            // line 9: fine
+  const std::string text =
+      "not json\n" +                                                                    // line 1
+      Line(R"("colour": "red", )") + "\n" +                                             // line 2
+      R"({"expect": "accepted", "operation": )" + std::string(kGoodOp) + "}\n" +        // line 3
+      Line(R"("expect": "maybe", )") + "\n" +                                           // line 4
+      R"({"received_at": "yesterday", "operation": )" + std::string(kGoodOp) + "}\n" +  // line 5
+      R"({"received_at": "2016-07-20T08:00:00Z"})" + "\n" +                             // line 6
+      "[1, 2]\n" +                                                                      // line 7
+      Line(R"("title": 7, )") + "\n" +                                                  // line 8
+      Line();  // line 9: fine
   const Strings e = Errors(text);
   ASSERT_EQ(e.size(), 8u) << testing::PrintToString(e);
   EXPECT_TRUE(StartsWith(e[0], "line 1: not valid JSON")) << e[0];

@@ -1,6 +1,7 @@
-// Small value types for the quantities jic handles, so that a metre is never
-// passed where a second or a degree was meant. Each has a named constructor
-// and an explicit accessor; arithmetic is only what the engine needs.
+// Value types for time, so that a second is never passed where a
+// microsecond was meant. Each has named constructors and an explicit
+// accessor; arithmetic is only what the engine needs. (Distances are metres
+// in doubles named *_m, angles S2's S1Angle / S1ChordAngle.)
 #pragma once
 
 #include <compare>
@@ -9,28 +10,12 @@
 
 namespace jic {
 
-// A distance or altitude in metres.
-class Meters {
- public:
-  constexpr Meters() = default;
-  static constexpr Meters Of(double m) { return Meters(m); }
-  constexpr double value() const { return m_; }
-  constexpr auto operator<=>(const Meters&) const = default;
-  constexpr Meters operator+(Meters o) const { return Meters(m_ + o.m_); }
-  constexpr Meters operator-(Meters o) const { return Meters(m_ - o.m_); }
-
- private:
-  constexpr explicit Meters(double m) : m_(m) {}
-  double m_ = 0;
-};
-
 // A signed span of time, microsecond resolution.
 class Duration {
  public:
   constexpr Duration() = default;
   static constexpr Duration Micros(int64_t us) { return Duration(us); }
   static constexpr Duration Seconds(int64_t s) { return Duration(s * 1000000); }
-  static constexpr Duration Infinite() { return Duration(std::numeric_limits<int64_t>::max() / 4); }
   constexpr int64_t micros() const { return us_; }
   constexpr double seconds() const { return static_cast<double>(us_) / 1e6; }
   constexpr auto operator<=>(const Duration&) const = default;

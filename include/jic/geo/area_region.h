@@ -16,6 +16,8 @@ class S2Polygon;
 
 namespace jic::geo {
 
+struct AreaEdges;  // the polygon's edges with their bounding balls
+
 class AreaRegion {
  public:
   AreaRegion() = default;
@@ -40,6 +42,7 @@ class AreaRegion {
 
  private:
   std::shared_ptr<const S2Polygon> polygon_;
+  std::shared_ptr<const AreaEdges> edges_;
   S2Cap bound_;
 };
 

@@ -276,7 +276,7 @@ Result<Operation> ParseOperationJson(std::string_view text, OperationForm form) 
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1E99999
     std::string what = e.what();
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ...".
     auto pos = what.find("] ");

@@ -25,7 +25,7 @@ Result<std::vector<ScenarioStep>> ParseScenario(std::string_view jsonl) {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       errors.push_back({where.substr(0, where.size() - 2), std::string("not valid JSON: ") + e.what()});
       continue;
     }

@@ -639,5 +639,21 @@ TEST(OperationJsonTest, OutputPolygonIsCounterClockwise) {
   EXPECT_LT((ring[(start + 2) % 3] - c).Norm(), 1e-12);
 }
 
+// Found by fuzz/operation_fuzzer (fuzz/corpus/operation/regression-number-out-of-range):
+// a number too large for a double made nlohmann throw out_of_range, which
+// escaped the parser and ended the process.
+TEST(OperationJsonTest, RegressionNumberOutOfRangeIsAnErrorNotACrash) {
+  for (const char* text : {"22222022222E22222", R"({"operator": 1E99999})",
+                           R"({"volumes": [{"volume": {"altitude_lower": {"value": -1e400}}}]})"}) {
+    for (OperationForm form : {OperationForm::kNotification, OperationForm::kStateLine}) {
+      Result<Operation> op = ParseOperationJson(text, form);
+      ASSERT_FALSE(op.ok()) << text;
+      ASSERT_FALSE(op.status().errors().empty());
+      EXPECT_NE(op.status().errors().front().reason.find("not valid JSON"), std::string::npos)
+          << op.status().ToString();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace jic::engine

@@ -119,7 +119,11 @@ bool WithinDistance(const Outline& a, const Outline& b, S1ChordAngle limit) {
   if (b.Contains(a.ring().front()) || a.Contains(b.ring().front())) return true;
   // Two vertices within the limit settle it; with wide minima (kilometres
   // around small polygons) that is the common case and spares the edges.
-  if (limit.length2() > 0 && MinVertexChord2(a.ring(), b.ring()) <= limit.length2()) return true;
+  // With a touching-only limit it almost never does, so it is skipped.
+  if (reach > MetersToAngle(1.0).radians() &&
+      MinVertexChord2(a.ring(), b.ring()) <= limit.length2()) {
+    return true;
+  }
   Edges ea, eb;
   NearEdges(a.ring(), b.bound(), reach, &ea);
   if (ea.empty()) return false;

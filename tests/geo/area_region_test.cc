@@ -1,6 +1,7 @@
 // AreaRegion: an agreement's area (a disc, or a polygon or multipolygon with
 // holes) against points and operation outlines. Regions are closed: touching
 // counts, 1 cm apart does not.
+#include "geo/geo_fixtures.h"
 #include "jic/geo/area_region.h"
 
 // GCC 12 sees a false "maybe uninitialized" inside absl's InlinedVector as
@@ -33,30 +34,15 @@
 namespace jic::geo {
 namespace {
 
-constexpr double kR = kEarthRadiusM;
-constexpr double kPi = 3.14159265358979323846;
-double Rad(double deg) { return deg * kPi / 180; }
-double Deg(double rad) { return rad * 180 / kPi; }
+using testing::kR;
+using testing::kPi;
+using testing::P;
+using testing::Rad;
+using testing::Deg;
+using testing::Ring;
 
-S2Point P(double lat, double lng) { return S2LatLng::FromDegrees(lat, lng).ToPoint(); }
 
-// "36.0:37.0, 36.1:37.0, ..." (lat:lng in degrees).
-std::vector<LatLngDeg> Ring(std::string_view text) {
-  std::vector<LatLngDeg> out;
-  std::string s(text);
-  const char* c = s.c_str();
-  while (*c != '\0') {
-    char* end;
-    LatLngDeg ll;
-    ll.lat = std::strtod(c, &end);
-    EXPECT_EQ(*end, ':') << "bad fixture: " << text;
-    ll.lng = std::strtod(end + 1, &end);
-    out.push_back(ll);
-    while (*end == ',' || *end == ' ') ++end;
-    c = end;
-  }
-  return out;
-}
+
 
 std::vector<S2Point> Checked(std::string_view text, RingForm form) {
   std::vector<FieldError> errors;

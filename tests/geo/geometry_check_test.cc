@@ -1,5 +1,6 @@
 // Validation of input geometry: every fault with the path of the field at
 // fault and a reason a person can act on.
+#include "geo/geo_fixtures.h"
 #include "jic/geo/geometry_check.h"
 
 #include <gtest/gtest.h>
@@ -20,27 +21,13 @@
 namespace jic::geo {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
+using testing::kR;
+using testing::kPi;
+using testing::P;
+using testing::Ring;
 
-S2Point P(double lat, double lng) { return S2LatLng::FromDegrees(lat, lng).ToPoint(); }
 
-// "36.0:37.0, 36.1:37.0, ..." (lat:lng in degrees).
-std::vector<LatLngDeg> Ring(std::string_view text) {
-  std::vector<LatLngDeg> out;
-  std::string s(text);
-  const char* c = s.c_str();
-  while (*c != '\0') {
-    char* end;
-    LatLngDeg ll;
-    ll.lat = std::strtod(c, &end);
-    EXPECT_EQ(*end, ':') << "bad fixture: " << text;
-    ll.lng = std::strtod(end + 1, &end);
-    out.push_back(ll);
-    while (*end == ',' || *end == ' ') ++end;
-    c = end;
-  }
-  return out;
-}
+
 
 std::string VertexPath(size_t i) { return "vertices[" + std::to_string(i) + "]"; }
 

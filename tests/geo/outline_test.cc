@@ -1,6 +1,7 @@
 // Outline and the distance predicates between outlines, read as a
 // specification: edges are geodesics on a sphere of 6,371,008.8 m, touching
 // counts, and 1 cm apart is not touching.
+#include "geo/geo_fixtures.h"
 #include "jic/geo/outline.h"
 
 // GCC 12 sees a false "maybe uninitialized" inside absl's InlinedVector as
@@ -32,32 +33,17 @@
 namespace jic::geo {
 namespace {
 
-constexpr double kR = kEarthRadiusM;
-constexpr double kPi = 3.14159265358979323846;
-double Rad(double deg) { return deg * kPi / 180; }
-double Deg(double rad) { return rad * 180 / kPi; }
+using testing::kR;
+using testing::kPi;
+using testing::P;
+using testing::Rad;
+using testing::Deg;
+constexpr auto& ParseLatLngs = testing::Ring;
 
-S2Point P(double lat, double lng) { return S2LatLng::FromDegrees(lat, lng).ToPoint(); }
+
 double LatOf(const S2Point& p) { return S2LatLng(p).lat().degrees(); }
 double LngOf(const S2Point& p) { return S2LatLng(p).lng().degrees(); }
 
-// "36.0:37.0, 36.1:37.0, ..." (lat:lng in degrees), as in S2's tests.
-std::vector<LatLngDeg> ParseLatLngs(std::string_view text) {
-  std::vector<LatLngDeg> out;
-  std::string s(text);
-  const char* c = s.c_str();
-  while (*c != '\0') {
-    char* end;
-    LatLngDeg ll;
-    ll.lat = std::strtod(c, &end);
-    EXPECT_EQ(*end, ':') << "bad fixture: " << text;
-    ll.lng = std::strtod(end + 1, &end);
-    out.push_back(ll);
-    while (*end == ',' || *end == ' ') ++end;
-    c = end;
-  }
-  return out;
-}
 
 // An ASTM-style (open) ring through CheckRing, as the engine builds it.
 Outline Polygon(const std::vector<LatLngDeg>& ring) {

@@ -15,7 +15,7 @@ NMAX=$(tr ',' '\n' <<<"$N" | sort -n | tail -1)
 if [ -z "$WORKLOAD" ] && [ "$BENCH" != micro ]; then
   WORKLOAD=/tmp/jic-bench-workload
   if ! "$PYTHON" -c 'import numpy' 2>/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-numpy >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-numpy >/dev/null
   fi
   stamp="stored=$NMAX areas=10000 $(md5sum <bench/gen_workload.py | cut -c1-12)"
   if [ ! -f "$WORKLOAD/stamp" ] || [ "$(cat "$WORKLOAD/stamp")" != "$stamp" ]; then

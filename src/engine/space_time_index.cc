@@ -14,8 +14,6 @@ namespace {
 constexpr int kFaceLevel = S2CellId::kMaxLevel + 1;  // slot for items covering whole faces
 constexpr uint8_t kUnboundedClass = 16;
 constexpr int64_t kMicrosPerMinute = 60'000'000;
-constexpr int32_t kDirMinutes = 60;          // one directory entry per hour
-constexpr int64_t kMaxDirEntries = 1 << 14;  // ~22 months; longer lists binary-search
 
 int32_t ClampMinutes(int64_t m) {
   return static_cast<int32_t>(std::clamp<int64_t>(m, std::numeric_limits<int32_t>::min(),
@@ -98,82 +96,6 @@ uint8_t SpaceTimeIndex::ClassOf(const Posting& p) {
   return kUnboundedClass;
 }
 
-size_t SpaceTimeIndex::ClassList::FirstAtOrAfter(int32_t t) const {
-  if (dir.empty() || t <= dir_base) {
-    if (!dir.empty()) return 0;  // every posting starts at or after dir_base
-    return std::lower_bound(starts.begin(), starts.end(), t) - starts.begin();
-  }
-  const int64_t b = (static_cast<int64_t>(t) - dir_base) / kDirMinutes;
-  if (b >= static_cast<int64_t>(dir.size())) return starts.size();
-  size_t k = dir[b];  // first with t0 >= the hour's start, which is <= t
-  while (k < starts.size() && starts[k] < t) ++k;
-  return k;
-}
-
-void SpaceTimeIndex::ClassList::RebuildDirectory() {
-  dir.clear();
-  if (starts.empty()) return;
-  const int64_t span = (static_cast<int64_t>(starts.back()) - starts.front()) / kDirMinutes + 1;
-  if (span > kMaxDirEntries) return;
-  dir_base = starts.front();
-  dir.resize(span);
-  size_t k = 0;
-  for (int64_t b = 0; b < span; ++b) {
-    const int64_t hour = dir_base + b * kDirMinutes;
-    while (k < starts.size() && starts[k] < hour) ++k;
-    dir[b] = static_cast<uint32_t>(k);
-  }
-}
-
-void SpaceTimeIndex::ClassList::Insert(const Posting& p) {
-  const size_t k = std::upper_bound(starts.begin(), starts.end(), p.t0) - starts.begin();
-  starts.insert(starts.begin() + k, p.t0);
-  postings.insert(postings.begin() + k, p);
-  const int64_t last = dir_base + static_cast<int64_t>(dir.size()) * kDirMinutes;
-  if (dir.empty() || p.t0 < dir_base) {
-    RebuildDirectory();
-    return;
-  }
-  if (p.t0 >= last) {
-    // Later than every hour so far (the usual case: operations are notified
-    // ahead, in time order): add the hours up to it.
-    const int64_t size = (static_cast<int64_t>(p.t0) - dir_base) / kDirMinutes + 1;
-    if (size > kMaxDirEntries) {
-      dir.clear();
-      return;
-    }
-    for (int64_t b = static_cast<int64_t>(dir.size()); b < size; ++b) {
-      const int64_t hour = dir_base + b * kDirMinutes;
-      dir.push_back(static_cast<uint32_t>(
-          std::lower_bound(starts.begin(), starts.end(), hour) - starts.begin()));
-    }
-    return;
-  }
-  // Hours that start after p.t0 now begin one posting later.
-  for (int64_t b = (static_cast<int64_t>(p.t0) - dir_base) / kDirMinutes + 1;
-       b < static_cast<int64_t>(dir.size()); ++b) {
-    ++dir[b];
-  }
-}
-
-bool SpaceTimeIndex::ClassList::Erase(const Posting& p) {
-  for (size_t k = FirstAtOrAfter(p.t0); k < starts.size() && starts[k] == p.t0; ++k) {
-    if (postings[k].item != p.item) continue;
-    starts.erase(starts.begin() + k);
-    postings.erase(postings.begin() + k);
-    if (dir.empty() || k == 0 || k == starts.size()) {
-      RebuildDirectory();  // the span may have shrunk
-    } else {
-      for (int64_t b = (static_cast<int64_t>(p.t0) - dir_base) / kDirMinutes + 1;
-           b < static_cast<int64_t>(dir.size()); ++b) {
-        --dir[b];
-      }
-    }
-    return true;
-  }
-  return false;
-}
-
 void SpaceTimeIndex::Insert(uint32_t item, const Box& box) {
   const Posting p = MakePosting(item, box);
   const uint8_t cls = ClassOf(p);
@@ -184,12 +106,14 @@ void SpaceTimeIndex::Insert(uint32_t item, const Box& box) {
     Cell& cell = cells_[id.id()];
     auto it = std::find_if(cell.begin(), cell.end(), [&](const ClassList& l) { return l.cls == cls; });
     if (it == cell.end()) {
-      cell.emplace_back();
+      cell.push_back(ClassList{cls, 0, {}, {}});
       it = cell.end() - 1;
-      it->cls = cls;
     }
     it->max_minutes = std::max(it->max_minutes, static_cast<int64_t>(p.t1) - p.t0);
-    it->Insert(p);
+    auto pos = std::upper_bound(it->starts.begin(), it->starts.end(), p.t0);
+    const auto at = pos - it->starts.begin();
+    it->starts.insert(pos, p.t0);
+    it->postings.insert(it->postings.begin() + at, p);
   }
   ++items_at_level_[level < 0 ? kFaceLevel : level];
   ++size_;
@@ -208,8 +132,17 @@ bool SpaceTimeIndex::Remove(uint32_t item, const Box& box) {
     Cell& cell = cit->second;
     auto it = std::find_if(cell.begin(), cell.end(), [&](const ClassList& l) { return l.cls == cls; });
     if (it == cell.end()) continue;
-    if (it->Erase(p)) found = true;
-    if (it->postings.empty()) cell.erase(it);
+    auto& v = it->postings;
+    size_t k = std::lower_bound(it->starts.begin(), it->starts.end(), p.t0) - it->starts.begin();
+    for (; k < v.size() && v[k].t0 == p.t0; ++k) {
+      if (v[k].item == item) {
+        v.erase(v.begin() + k);
+        it->starts.erase(it->starts.begin() + k);
+        found = true;
+        break;
+      }
+    }
+    if (v.empty()) cell.erase(it);
     if (cell.empty()) cells_.erase(cit);
   }
   if (found) {
@@ -234,7 +167,7 @@ void SpaceTimeIndex::Query(const Box& q, std::vector<uint32_t>* out) const {
       if (cit == cells_.end()) continue;
       for (const ClassList& l : cit->second) {
         const int32_t from = ClampMinutes(q0 - l.max_minutes);
-        const size_t k = l.FirstAtOrAfter(from);
+        const size_t k = std::lower_bound(l.starts.begin(), l.starts.end(), from) - l.starts.begin();
         for (auto pos = l.postings.begin() + k, end = l.postings.end(); pos != end && pos->t0 <= q1;
              ++pos) {
           if (pos->t1 < q0 || pos->alt_lo > q.alt_hi || pos->alt_hi < q.alt_lo) continue;
@@ -257,8 +190,7 @@ size_t SpaceTimeIndex::MemoryBytes() const {
   for (const auto& [id, cell] : cells_) {
     if (cell.size() > 1) bytes += cell.capacity() * sizeof(ClassList);
     for (const ClassList& l : cell) {
-      bytes += l.postings.capacity() * sizeof(Posting) + l.starts.capacity() * sizeof(int32_t) +
-               l.dir.capacity() * sizeof(uint32_t);
+      bytes += l.postings.capacity() * sizeof(Posting) + l.starts.capacity() * sizeof(int32_t);
     }
   }
   return bytes;

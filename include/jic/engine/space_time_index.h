@@ -78,22 +78,10 @@ class SpaceTimeIndex {
     uint32_t item;
   };
   struct ClassList {
-    uint8_t cls = 0;
-    int64_t max_minutes = 0;  // longest t1 - t0 ever filed here
-    std::vector<int32_t> starts;    // postings[i].t0, packed for the search
+    uint8_t cls;
+    int64_t max_minutes;  // longest t1 - t0 ever filed here
+    std::vector<int32_t> starts;    // postings[i].t0, packed for the binary search
     std::vector<Posting> postings;  // sorted by t0
-    // An hourly directory over `starts`: dir[b] is the first index whose t0
-    // is at least dir_base + b hours, so a query finds where to start with
-    // one or two cache misses instead of a binary search. Empty when the
-    // list spans too long a time (then the binary search serves).
-    int32_t dir_base = 0;
-    std::vector<uint32_t> dir;
-
-    // Index of the first posting with t0 >= t.
-    size_t FirstAtOrAfter(int32_t t) const;
-    void Insert(const Posting& p);
-    bool Erase(const Posting& p);
-    void RebuildDirectory();
   };
   using Cell = absl::InlinedVector<ClassList, 1>;
 

@@ -472,3 +472,27 @@ TEST_F(CliTest, UsageErrorsAreBadInput) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------
+// The documentation's examples are checked like any input.
+
+namespace {
+
+TEST_F(CliTest, EveryYamlExampleInTheAgreementGuideValidates) {
+  const std::string doc = ReadFile(std::string(JIC_SOURCE_DIR) + "/docs/agreement.md");
+  int blocks = 0;
+  for (size_t at = doc.find("```yaml\n"); at != std::string::npos;
+       at = doc.find("```yaml\n", at + 1)) {
+    const size_t begin = at + 8;
+    const size_t end = doc.find("```", begin);
+    ASSERT_NE(end, std::string::npos);
+    const std::string file = Write("doc-" + std::to_string(blocks++) + ".yaml",
+                                   doc.substr(begin, end - begin));
+    const Output o = Jic({"validate", file});
+    EXPECT_EQ(o.code, 0) << "docs/agreement.md yaml block " << blocks << ":\n" << o.out << o.err;
+    EXPECT_EQ(o.out, "ok\n");
+  }
+  EXPECT_GE(blocks, 1);
+}
+
+}  // namespace

@@ -112,7 +112,6 @@ int RunW1(const Args& a) {
   for (const auto& q : qs) qv.push_back(VolumeOf(q));
 
   const S1ChordAngle touch = geo::MetersToChord(geo::kToleranceM);
-  const S1Angle reach = geo::MetersToAngle(geo::kToleranceM + 1.0);
   std::vector<double> lat(qv.size()), index_lat(qv.size());
   std::vector<int64_t> cnt(qv.size()), idsum(qv.size());
   std::vector<engine::OperationStore::VolumeRef> near;
@@ -125,7 +124,7 @@ int RunW1(const Args& a) {
       auto s = Clock::now();
       const engine::Volume4D& v = qv[k];
       near.clear();
-      store.Candidates({v.outline.bound().Expanded(reach), v.alt_lower_m, v.alt_upper_m, v.start, v.end},
+      store.Candidates({engine::SpaceTimeIndex::Widen(v.outline.bound(), 0), v.alt_lower_m, v.alt_upper_m, v.start, v.end},
                        &near);
       auto m = Clock::now();
       int64_t n = 0, sum = 0;

@@ -17,8 +17,6 @@ using agreement::Agreement;
 using agreement::Effect;
 using agreement::Rule;
 
-constexpr double kIndexSlackM = 1.0;  // see rule_book.cc
-
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
@@ -198,13 +196,12 @@ Result<Decision> Decide(const RuleBook& rules, const OperationStore& store,
   // Built-in: separation.
   const agreement::Separation& s = a.separation;
   const S1ChordAngle horizontal = geo::MetersToChord(s.horizontal_m + geo::kToleranceM);
-  const S1Angle reach = geo::MetersToAngle(s.horizontal_m + geo::kToleranceM + kIndexSlackM);
   std::map<std::string, const Operation*> hits;
   std::vector<OperationStore::VolumeRef> near;
   for (size_t i = 0; i < candidate.volumes.size(); ++i) {
     const Volume4D& v = candidate.volumes[i];
     near.clear();
-    SpaceTimeIndex::Box q{v.outline.bound().Expanded(reach), v.alt_lower_m - s.vertical_m,
+    SpaceTimeIndex::Box q{SpaceTimeIndex::Widen(v.outline.bound(), s.horizontal_m), v.alt_lower_m - s.vertical_m,
                           v.alt_upper_m + s.vertical_m, v.start - s.time, v.end + s.time};
     store.Candidates(q, &near);
     for (const OperationStore::VolumeRef& ref : near) {

@@ -3,13 +3,6 @@
 #include "jic/geo/earth.h"
 
 namespace jic::engine {
-namespace {
-
-// Extra reach of index queries beyond the tolerance, so that shapes touching
-// exactly on a cell boundary are still found in a shared cell.
-constexpr double kIndexSlackM = 1.0;
-
-}  // namespace
 
 RuleBook::RuleBook(std::shared_ptr<const agreement::Agreement> agreement)
     : agreement_(std::move(agreement)) {
@@ -31,7 +24,7 @@ bool RuleBook::Meets(const agreement::Area& area, const Volume4D& v) const {
 void RuleBook::AreasMet(const Volume4D& v, std::vector<int>* out) const {
   thread_local std::vector<uint32_t> ids;
   ids.clear();
-  SpaceTimeIndex::Box q{v.outline.bound().Expanded(geo::MetersToAngle(geo::kToleranceM + kIndexSlackM)),
+  SpaceTimeIndex::Box q{SpaceTimeIndex::Widen(v.outline.bound(), 0),
                         v.alt_lower_m, v.alt_upper_m, v.start, v.end};
   areas_.Query(q, &ids);
   for (uint32_t i : ids) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "jic/geo/earth.h"
 #include "s2/s2cell.h"
 #include "s2/s2metrics.h"
 #include "s2/s2region_coverer.h"
@@ -49,6 +50,11 @@ int FitLevel(const S2Cap& cap) {
 }
 
 }  // namespace
+
+S2Cap SpaceTimeIndex::Widen(const S2Cap& cap, double margin_m) {
+  constexpr double kCellBoundarySlackM = 1.0;
+  return cap.Expanded(geo::MetersToAngle(margin_m + geo::kToleranceM + kCellBoundarySlackM));
+}
 
 SpaceTimeIndex::SpaceTimeIndex(const Options& options) : options_(options) {
   options_.finest_level = std::clamp(options_.finest_level, 0, S2CellId::kMaxLevel - 1);

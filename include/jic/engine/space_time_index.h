@@ -50,6 +50,12 @@ class SpaceTimeIndex {
     Time t1;
   };
 
+  // A query cap for `cap` widened by `margin_m` metres, plus the shapes'
+  // touching tolerance, plus one metre of slack so that shapes touching
+  // exactly on a cell boundary still share a cell. Every caller that asks
+  // "what may come within margin_m of this shape" widens through here.
+  static S2Cap Widen(const S2Cap& cap, double margin_m);
+
   SpaceTimeIndex() : SpaceTimeIndex(Options()) {}
   explicit SpaceTimeIndex(const Options& options);
 

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -657,6 +659,71 @@ Result<std::shared_ptr<const Agreement>> ParseAgreement(std::string_view yaml) {
   if (!loader.r.errors.empty()) return Status::Invalid(std::move(loader.r.errors));
   loader.a.Reindex();
   return std::shared_ptr<const Agreement>(std::make_shared<Agreement>(std::move(loader.a)));
+}
+
+namespace {
+
+// YAML plain scalars are untyped; JSON needs a type. A plain scalar that reads
+// as a YAML 1.2 core-schema integer, float, boolean or null becomes one;
+// every quoted scalar and every other plain scalar is a string.
+nlohmann::json ScalarToJson(const YAML::Node& n) {
+  const std::string& v = n.Scalar();
+  if (n.Tag() != "?") return v;  // quoted, or explicitly tagged
+  if (v == "true" || v == "True" || v == "TRUE") return true;
+  if (v == "false" || v == "False" || v == "FALSE") return false;
+  if (v.empty() || v == "~" || v == "null" || v == "Null" || v == "NULL") return nullptr;
+  size_t i = (v[0] == '-' || v[0] == '+') ? 1 : 0;
+  bool digits = i < v.size(), dot = false, exp = false;
+  for (size_t k = i; k < v.size() && digits; ++k) {
+    char c = v[k];
+    if (c >= '0' && c <= '9') continue;
+    if (c == '.' && !dot && !exp) { dot = true; continue; }
+    if ((c == 'e' || c == 'E') && !exp && k > i) {
+      exp = true;
+      if (k + 1 < v.size() && (v[k + 1] == '-' || v[k + 1] == '+')) ++k;
+      continue;
+    }
+    digits = false;
+  }
+  if (digits) {
+    if (!dot && !exp && v.size() - i <= 18) return std::stoll(v);
+    char* end = nullptr;
+    double d = std::strtod(v.c_str(), &end);
+    if (end == v.c_str() + v.size() && std::isfinite(d)) return d;
+  }
+  return v;
+}
+
+nlohmann::json YamlToJson(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json o = nlohmann::json::object();
+      for (const auto& kv : n) o[kv.first.as<std::string>()] = YamlToJson(kv.second);
+      return o;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& item : n) a.push_back(YamlToJson(item));
+      return a;
+    }
+    case YAML::NodeType::Scalar:
+      return ScalarToJson(n);
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+Result<std::string> AgreementToCanonicalJson(std::string_view yaml) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+    return YamlToJson(root).dump();
+  } catch (const YAML::Exception& e) {
+    return Status::Invalid("", absl::StrCat("not valid YAML: ", e.msg, " (line ", e.mark.line + 1,
+                                            ", column ", e.mark.column + 1, ")"));
+  }
 }
 
 Result<std::shared_ptr<const Agreement>> LoadAgreementFile(const std::string& path) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <cstdint>
 #include <string>
 
 namespace jic::cli {
@@ -31,5 +32,30 @@ struct DemoArgs {
 };
 // jic demo: runs a scenario through the engine and prints each decision.
 int RunDemo(const DemoArgs& args);
+
+struct ServeArgs {
+  std::string data;
+  std::string agreement;  // required on the first start
+  std::string listen = "127.0.0.1:8080";
+  int threads = 2;
+  int64_t snapshot_every = -1;  // -1: the default
+  std::string static_dir;
+  bool access_log = false;
+  bool hello_world = false;  // benchmarks: answer every request with a constant
+};
+// jic serve: runs the center until SIGTERM/SIGINT.
+int RunServe(const ServeArgs& args);
+
+struct UserAddArgs {
+  std::string data, name, party, role;
+};
+// jic user add: prints the new user's token once.
+int RunUserAdd(const UserAddArgs& args);
+
+struct ReplayCheckArgs {
+  std::string data;
+};
+// jic replay-check: exit 0 when every recorded decision re-derives identically.
+int RunReplayCheck(const ReplayCheckArgs& args);
 
 }  // namespace jic::cli

@@ -31,6 +31,34 @@ int main(int argc, char** argv) {
   demo_cmd->add_flag("--check", demo.check, "exit 1 when a decision differs from its expectation");
   demo_cmd->add_flag("--json", demo.json, "print JSON lines instead of a table");
 
+  ServeArgs serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the center: the HTTP API over one durable log");
+  serve_cmd->add_option("--data", serve.data, "folder holding everything the center keeps")->required();
+  serve_cmd->add_option("--agreement", serve.agreement, "the agreement (YAML), on the first start");
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT (port 0: a free one)")->capture_default_str();
+  serve_cmd->add_option("--threads", serve.threads, "HTTP threads")->capture_default_str();
+  serve_cmd->add_option("--snapshot-every", serve.snapshot_every,
+                        "a state snapshot every N entries (0: only at shutdown)");
+  serve_cmd->add_option("--static", serve.static_dir, "folder of the web console's built assets");
+  serve_cmd->add_flag("--access-log", serve.access_log, "log every request (JSON lines on stderr)");
+  serve_cmd->add_flag("--hello-world", serve.hello_world)->group("");  // benchmark ceiling
+
+  UserAddArgs user_add;
+  auto* user_cmd = app.add_subcommand("user", "Manage users on a stopped center");
+  user_cmd->require_subcommand(1);
+  auto* user_add_cmd = user_cmd->add_subcommand("add", "Add a user; prints its token, once");
+  user_add_cmd->add_option("--data", user_add.data, "the center's data folder")->required();
+  user_add_cmd->add_option("--name", user_add.name, "user name")->required();
+  user_add_cmd->add_option("--party", user_add.party, "the user's party")->required();
+  user_add_cmd->add_option("--role", user_add.role, "planner, officer, watch, observer or admin")
+      ->required();
+
+  ReplayCheckArgs replay;
+  auto* replay_cmd = app.add_subcommand(
+      "replay-check", "Re-run every command of a center's log through decide() and report any "
+                      "decision that differs");
+  replay_cmd->add_option("--data", replay.data, "the center's data folder")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -44,5 +72,8 @@ int main(int argc, char** argv) {
   if (validate->parsed()) return RunValidate(validate_file);
   if (evaluate->parsed()) return RunEvaluate(eval);
   if (demo_cmd->parsed()) return RunDemo(demo);
+  if (serve_cmd->parsed()) return RunServe(serve);
+  if (user_add_cmd->parsed()) return RunUserAdd(user_add);
+  if (replay_cmd->parsed()) return RunReplayCheck(replay);
   return kExitBadInput;
 }

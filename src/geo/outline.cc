@@ -39,6 +39,12 @@ Outline Outline::Circle(const S2Point& center, double radius_m) {
   return o;
 }
 
+Outline Outline::CircleFromCap(const S2Cap& cap) {
+  Outline o;
+  o.bound_ = cap;
+  return o;
+}
+
 Outline Outline::Polygon(std::vector<S2Point> ring) {
   Outline o;
   S2Point sum;

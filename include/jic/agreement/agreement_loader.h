@@ -21,6 +21,14 @@ Result<std::shared_ptr<const Agreement>> LoadAgreementFile(const std::string& pa
 
 // True for ids the agreement and operations accept: 1-64 characters of
 // letters, digits, '_', '-', '.' and ':'.
+// The agreement document converted to canonical JSON: object keys sorted, no
+// whitespace, numbers in shortest round-trip form. A YAML plain scalar that
+// reads as a number, boolean or null becomes one; other scalars are strings.
+// ParseAgreement accepts the result (JSON is YAML) and reads it as the same
+// agreement. InvalidArgument when the text is not YAML; the content is not
+// validated here.
+Result<std::string> AgreementToCanonicalJson(std::string_view yaml);
+
 bool IsValidId(std::string_view id);
 
 }  // namespace jic::agreement

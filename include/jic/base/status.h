@@ -34,6 +34,10 @@ enum class StatusCode {
   kFailedPrecondition,
   kIoError,
   kInternal,
+  kUnauthenticated,    // no valid credentials (HTTP 401)
+  kPermissionDenied,   // the actor may not do this (HTTP 403)
+  kConflict,           // not allowed from the current state (HTTP 409)
+  kStale,              // an If-Match version is not the current one (HTTP 412)
 };
 
 class [[nodiscard]] Status {
@@ -47,6 +51,17 @@ class [[nodiscard]] Status {
   static Status NotFound(std::string message) { return {StatusCode::kNotFound, std::move(message)}; }
   static Status IoError(std::string message) { return {StatusCode::kIoError, std::move(message)}; }
   static Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
+  static Status Unauthenticated(std::string message) {
+    return {StatusCode::kUnauthenticated, std::move(message)};
+  }
+  static Status PermissionDenied(std::string message) {
+    return {StatusCode::kPermissionDenied, std::move(message)};
+  }
+  static Status Conflict(std::string message) { return {StatusCode::kConflict, std::move(message)}; }
+  static Status Stale(std::string message) { return {StatusCode::kStale, std::move(message)}; }
+  static Status AlreadyExists(std::string message) {
+    return {StatusCode::kAlreadyExists, std::move(message)};
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

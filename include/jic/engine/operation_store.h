@@ -31,6 +31,17 @@ class OperationStore {
   // Adds `op`, or replaces the operation with the same id. Its volumes are
   // indexed when its state takes part in separation. REQUIRES: !op.id.empty()
   void Put(Operation op);
+  // Exchanges the contents of the two stores.
+  void Swap(OperationStore& other) noexcept {
+    slots_.swap(other.slots_);
+    free_slots_.swap(other.free_slots_);
+    by_id_.swap(other.by_id_);
+    volumes_.swap(other.volumes_);
+    free_volumes_.swap(other.free_volumes_);
+    slot_volumes_.swap(other.slot_volumes_);
+    std::swap(index_, other.index_);
+  }
+
   // Removes the operation; false when there was none.
   bool Erase(std::string_view id);
 

@@ -27,6 +27,9 @@ class Outline {
   // A polygon. REQUIRES: `ring` is a valid simple loop of unit-length points
   // (as CheckRing returns them) spanning less than a hemisphere.
   static Outline Polygon(std::vector<S2Point> ring);
+  // The circle whose cap is `cap`, exactly (snapshots keep circles this way,
+  // since metres -> angle -> metres need not round-trip).
+  static Outline CircleFromCap(const S2Cap& cap);
 
   bool is_circle() const { return ring_.empty(); }
   // Polygon vertices, counter-clockwise around the region; empty for a circle.

@@ -1,0 +1,37 @@
+// Router: the API of API.md as a function from an HttpRequest to an
+// HttpResponse. Reads are answered at once from the state; commands go to
+// the coordinator and are answered once durable.
+//
+// Thread-safety: Handle may be called from any number of threads.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "jic/api/coordinator.h"
+#include "jic/api/http.h"
+#include "jic/api/metrics.h"
+
+namespace jic::api {
+
+class Router {
+ public:
+  // `static_dir`: where the console's built assets are ("" for none).
+  Router(Coordinator& coordinator, Metrics& metrics, std::string static_dir = "");
+
+  // Calls `done` exactly once, on this thread (reads, refusals) or on the
+  // coordinator's thread (commands).
+  void Handle(const HttpRequest& req, std::function<void(HttpResponse)> done);
+
+  // The error body of API.md for a Status, and its HTTP status.
+  static HttpResponse ErrorResponse(const Status& s);
+  static HttpResponse Error(int status, const std::string& code, const std::string& message,
+                            const std::string& field = "");
+
+ private:
+  Coordinator& coordinator_;
+  Metrics& metrics_;
+  std::string static_dir_;
+};
+
+}  // namespace jic::api

@@ -1,0 +1,192 @@
+// Center: the state of a Joint Implementation Center as a fold over its log
+// (DESIGN.md, "a deterministic state machine over one signed log").
+//
+// A command goes through two steps:
+//   Prepare(command, received_at, seq) -> the log entry it becomes (or an
+//     error that records nothing). Pure: it reads no clock, file or network,
+//     only the state, so the same state, command, time and seq always give the
+//     same entry bytes. Decisions are made here, by decide().
+//   Apply(seq, entry) -> folds the entry into the state. Applying every entry
+//     of a log in order rebuilds the state exactly.
+// replay-check re-prepares every recorded command against the state before it
+// and compares the bytes (entry_format.md describes them).
+//
+// Thread-safety: not thread-safe. The coordinator is the only writer (Prepare
+// and Apply); readers take the coordinator's shared lock around the const
+// query methods.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "jic/base/status.h"
+#include "jic/base/units.h"
+#include "jic/engine/decision.h"
+#include "jic/engine/operation.h"
+#include "jic/engine/operation_store.h"
+#include "jic/engine/rule_book.h"
+
+namespace jic::engine {
+
+// Roles of API.md ("Starting it").
+enum class Role { kPlanner, kOfficer, kWatch, kObserver, kAdmin, kSystem };
+std::string_view RoleName(Role r);
+std::optional<Role> ParseRole(std::string_view name);  // not "system"
+
+// Who issues a command: a user of a party in a role, or the center itself
+// (role kSystem: the agreement at the first start, the monitor's alerts).
+struct Actor {
+  std::string user;
+  std::string party;  // empty for the system
+  Role role = Role::kObserver;
+};
+
+// Command types, as they appear in an entry's "type".
+inline constexpr std::string_view kAgreementInit = "agreement.init";
+inline constexpr std::string_view kUserAdd = "user.add";
+inline constexpr std::string_view kOperationNotify = "operation.notify";
+inline constexpr std::string_view kOperationModify = "operation.modify";
+inline constexpr std::string_view kOperationApprove = "operation.approve";
+inline constexpr std::string_view kOperationActivate = "operation.activate";
+inline constexpr std::string_view kOperationEnd = "operation.end";
+inline constexpr std::string_view kOperationCancel = "operation.cancel";
+inline constexpr std::string_view kAmendmentPropose = "amendment.propose";
+inline constexpr std::string_view kAmendmentApprove = "amendment.approve";
+inline constexpr std::string_view kCommentAdd = "comment.add";
+inline constexpr std::string_view kAlertRaise = "alert.raise";
+inline constexpr std::string_view kAlertUpdate = "alert.update";
+inline constexpr std::string_view kAlertResolve = "alert.resolve";
+inline constexpr std::string_view kAlertAck = "alert.ack";
+
+// A command as the API hands it over.
+struct Command {
+  std::string type;
+  Actor actor;
+  std::string target;  // operation, amendment or alert id; thread subject
+  std::string body;    // the request body, JSON ("" when there is none)
+  std::optional<int64_t> if_match;  // operation.modify: the expected version
+  std::string idempotency_key;      // "" when none
+  // Replay only: the recorded hash of the original body (the replayed body
+  // is the recorded, normalized one).
+  std::optional<std::string> recorded_body_hash;
+};
+
+// What the center answers a command or query: an HTTP status and JSON body.
+struct Reply {
+  int status = 200;
+  std::string body;
+};
+
+// A command made ready for the log.
+struct Prepared {
+  // The entry to append, as canonical bytes (entry_format.md) and parsed;
+  // null when the command records nothing (an idempotent repeat).
+  std::string bytes;
+  std::shared_ptr<const nlohmann::json> entry;
+  Reply reply;  // what the client hears once the entry is durable
+};
+
+struct User {
+  std::string name;
+  std::string party;
+  Role role = Role::kObserver;
+  std::string token_hash;  // hex BLAKE2b-256 of the token
+  uint64_t seq = 0;        // the entry that added it
+};
+
+// The hash a token is kept as (hex BLAKE2b-256, libsodium). Tokens are never stored.
+std::string HashToken(std::string_view token);
+// A new random token ("jic_" and 43 base64url characters: 256 bits).
+std::string NewToken();
+
+class Center {
+ public:
+  Center();
+  ~Center();
+  Center(const Center&) = delete;
+  Center& operator=(const Center&) = delete;
+
+  // Decides `cmd` as entry `seq` received at `at`. See the class comment.
+  // Errors (nothing to record): InvalidArgument (400, with field paths),
+  // Unauthenticated, PermissionDenied (403), NotFound (404), Conflict (409),
+  // Stale (412).
+  Result<Prepared> Prepare(const Command& cmd, Time at, uint64_t seq) const;
+
+  // Folds entry `seq` into the state. REQUIRES: seq == last_seq() + 1.
+  // Internal error when the entry is not one this center could have made
+  // (a corrupt log): the state is then unspecified.
+  Status Apply(uint64_t seq, const nlohmann::json& entry);
+  Status ApplyBytes(uint64_t seq, std::string_view bytes);
+
+  // replay-check, one entry: prepares the command recorded in `bytes`
+  // against the current state and checks that it gives the same bytes.
+  // OK when it does; otherwise a Status saying what differs (the decision,
+  // or the whole entry). Does not apply the entry.
+  Status Recheck(uint64_t seq, std::string_view bytes) const;
+
+  uint64_t last_seq() const { return last_seq_; }
+  bool initialized() const { return rules_ != nullptr; }
+
+  // --- Queries (const; see thread-safety above) ---
+  const User* Authenticate(std::string_view token) const;
+  const RuleBook* rules() const { return rules_.get(); }
+  const OperationStore& operations() const { return store_; }
+  int64_t agreement_version() const { return agreement_version_; }
+  size_t user_count() const { return users_.size(); }
+
+  // GET /v1/operations/{id}
+  Reply GetOperation(std::string_view id) const;
+  // GET /v1/operations?state=&party= ("" for any); InvalidArgument on a bad state.
+  Reply ListOperations(std::string_view state, std::string_view party) const;
+  Reply GetAgreement() const;
+  // GET /v1/areas?at= (nullopt: every area)
+  Reply GetAreas(std::optional<Time> at) const;
+  Reply GetAmendment(std::string_view id) const;
+  Reply ListAmendments(std::string_view state) const;
+  Reply ListAlerts(std::string_view state) const;
+  Reply GetAlert(std::string_view id) const;
+  Reply GetThread(std::string_view subject) const;
+  Reply ListUsers() const;
+  // Whether `actor` may see the entry on the event stream (user entries
+  // are for admins only).
+  static bool EntryVisibleTo(const nlohmann::json& entry, const Actor& actor);
+  // The entry as the event stream shows it (token hashes removed).
+  static std::string EntryForEvents(const nlohmann::json& entry);
+
+  // Counts for /metrics.
+  struct Counts {
+    size_t operations = 0, users = 0, amendments = 0, alerts_open = 0;
+  };
+  Counts counts() const;
+
+  // Snapshot of the whole state after last_seq() (a compact binary form);
+  // LoadSnapshot replaces the state with one. Corrupt input: Internal.
+  std::string Snapshot() const;
+  Status LoadSnapshot(uint64_t seq, std::string_view bytes);
+
+  struct State;  // defined in center_state.h (internal)
+
+ private:
+  // The agreement in force.
+  std::shared_ptr<const RuleBook> rules_;
+  std::string agreement_json_;  // canonical JSON of the document
+  int64_t agreement_version_ = 0;
+  OperationStore store_;
+  std::unordered_map<std::string, User> users_;  // by name
+  std::unordered_map<std::string, std::string> token_to_user_;  // hash -> name
+  std::unique_ptr<State> st_;
+  uint64_t last_seq_ = 0;
+
+  friend class CenterPrepare;
+  friend class CenterApply;
+};
+
+}  // namespace jic::engine

@@ -1,0 +1,499 @@
+#include "jic/api/router.h"
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "jic/api/openapi.h"
+#include "jic/base/time_format.h"
+
+namespace jic::api {
+
+using engine::Actor;
+using engine::Command;
+using engine::Reply;
+using engine::Role;
+using nlohmann::json;
+
+namespace {
+
+std::string PercentDecode(std::string_view s, bool* ok) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size()) {
+        *ok = false;
+        return out;
+      }
+      int a = hex(s[i + 1]), b = hex(s[i + 2]);
+      if (a < 0 || b < 0) {
+        *ok = false;
+        return out;
+      }
+      out.push_back(static_cast<char>(a * 16 + b));
+      i += 2;
+    } else if (s[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+struct Target {
+  std::vector<std::string> segments;  // decoded path segments
+  std::vector<std::pair<std::string, std::string>> query;
+  bool ok = true;
+
+  std::optional<std::string> Param(std::string_view key) const {
+    for (const auto& [k, v] : query) {
+      if (k == key) return v;
+    }
+    return std::nullopt;
+  }
+};
+
+Target ParseTarget(std::string_view target) {
+  Target t;
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  if (path.empty() || path[0] != '/') {
+    t.ok = false;
+    return t;
+  }
+  size_t i = 1;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    std::string_view seg = path.substr(i, j - i);
+    if (!seg.empty()) t.segments.push_back(PercentDecode(seg, &t.ok));
+    i = j + 1;
+  }
+  if (q != std::string_view::npos) {
+    std::string_view qs = target.substr(q + 1);
+    size_t k = 0;
+    while (k < qs.size()) {
+      size_t amp = qs.find('&', k);
+      if (amp == std::string_view::npos) amp = qs.size();
+      std::string_view kv = qs.substr(k, amp - k);
+      size_t eq = kv.find('=');
+      std::string key = PercentDecode(kv.substr(0, eq), &t.ok);
+      std::string val = eq == std::string_view::npos ? "" : PercentDecode(kv.substr(eq + 1), &t.ok);
+      if (!key.empty()) t.query.emplace_back(std::move(key), std::move(val));
+      k = amp + 1;
+    }
+  }
+  return t;
+}
+
+HttpResponse FromReply(const Reply& r) {
+  HttpResponse out;
+  out.status = r.status;
+  out.body = r.body;
+  return out;
+}
+
+const char* CodeName(StatusCode c) {
+  switch (c) {
+    case StatusCode::kOk: return "ok";
+    case StatusCode::kInvalidArgument: return "invalid_argument";
+    case StatusCode::kNotFound: return "not_found";
+    case StatusCode::kAlreadyExists: return "already_exists";
+    case StatusCode::kFailedPrecondition: return "unavailable";
+    case StatusCode::kIoError: return "io_error";
+    case StatusCode::kInternal: return "internal";
+    case StatusCode::kUnauthenticated: return "unauthenticated";
+    case StatusCode::kPermissionDenied: return "forbidden";
+    case StatusCode::kConflict: return "conflict";
+    case StatusCode::kStale: return "precondition_failed";
+  }
+  return "internal";
+}
+
+int HttpStatusOf(StatusCode c) {
+  switch (c) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kFailedPrecondition: return 503;
+    case StatusCode::kIoError: return 500;
+    case StatusCode::kInternal: return 500;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kConflict: return 409;
+    case StatusCode::kStale: return 412;
+  }
+  return 500;
+}
+
+bool IsJsonContentType(std::string_view ct) {
+  size_t semi = ct.find(';');
+  std::string_view base = ct.substr(0, semi);
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  std::string lower(base);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/json";
+}
+
+}  // namespace
+
+HttpResponse Router::Error(int status, const std::string& code, const std::string& message,
+                           const std::string& field) {
+  json e{{"code", code}, {"message", message}};
+  if (!field.empty()) e["field"] = field;
+  HttpResponse r;
+  r.status = status;
+  r.body = json{{"error", e}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse Router::ErrorResponse(const Status& s) {
+  std::string field, message = s.message();
+  json details = json::array();
+  for (const FieldError& e : s.errors()) {
+    details.push_back(json{{"field", e.field}, {"reason", e.reason}});
+  }
+  if (!s.errors().empty()) {
+    field = s.errors().front().field;
+    message = s.errors().size() == 1
+                  ? s.errors().front().ToString()
+                  : s.errors().front().ToString() + " (and " +
+                        std::to_string(s.errors().size() - 1) + " more)";
+  }
+  json e{{"code", CodeName(s.code())}, {"message", message}};
+  if (!field.empty()) e["field"] = field;
+  if (s.errors().size() > 1) e["details"] = std::move(details);
+  HttpResponse r;
+  r.status = HttpStatusOf(s.code());
+  r.body = json{{"error", e}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (r.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+Router::Router(Coordinator& coordinator, Metrics& metrics, std::string static_dir)
+    : coordinator_(coordinator), metrics_(metrics), static_dir_(std::move(static_dir)) {}
+
+void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> done) {
+  const std::string& m = req.method;
+  Target t = ParseTarget(req.target);
+  auto reply = [&](HttpResponse r, const char* route) {
+    r.route = route;
+    done(std::move(r));
+  };
+  if (!t.ok) return reply(Error(400, "invalid_argument", "malformed request target"), "?");
+  const auto& s = t.segments;
+  auto method_not_allowed = [&](const char* allow, const char* route) {
+    HttpResponse r = Error(405, "method_not_allowed",
+                           m + " is not allowed here; allowed: " + allow);
+    r.headers.emplace_back("Allow", allow);
+    reply(std::move(r), route);
+  };
+
+  // Unauthenticated: the health check.
+  if (s.size() == 1 && s[0] == "healthz") {
+    if (m != "GET" && m != "HEAD") return method_not_allowed("GET", "/healthz");
+    HttpResponse r;
+    uint64_t seq = coordinator_.committed_seq();
+    r.body = json{{"status", "ok"}, {"committed_seq", seq}}.dump();
+    return reply(std::move(r), "/healthz");
+  }
+
+  // Everything else needs a token.
+  std::optional<engine::User> user;
+  {
+    std::string_view auth = req.authorization;
+    constexpr std::string_view kBearer = "Bearer ";
+    if (auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer) {
+      std::string_view token = auth.substr(kBearer.size());
+      coordinator_.Read([&](const engine::Center& c) {
+        if (const engine::User* u = c.Authenticate(token)) user = *u;
+        return 0;
+      });
+    }
+  }
+  // Known routes answer 401 for a missing token; unknown ones 404 either way.
+  auto route_known = [&] {
+    if (s.empty()) return false;
+    if (s[0] == "metrics") return s.size() == 1;
+    if (s[0] != "v1" || s.size() < 2) return false;
+    static const std::vector<std::string> kTop = {"operations", "amendments", "agreement", "areas",
+                                                  "tracks", "alerts", "threads", "events",
+                                                  "openapi.json", "users", "whoami"};
+    return std::find(kTop.begin(), kTop.end(), s[1]) != kTop.end();
+  };
+  if (!route_known()) {
+    return reply(Error(404, "not_found", "no such route: " + m + " " + req.target.substr(0, 200)),
+                 "?");
+  }
+  if (!user) {
+    return reply(ErrorResponse(Status::Unauthenticated(
+                     req.authorization.empty() ? "Authorization: Bearer TOKEN is required"
+                                               : "the token is not valid")),
+                 "unauthenticated");
+  }
+  const Actor actor{user->name, user->party, user->role};
+
+  auto read = [&](auto fn, const char* route) {
+    Reply r = coordinator_.Read(fn);
+    reply(FromReply(r), route);
+  };
+  // Submits a command; answers when it is durable.
+  auto submit = [&](std::string type, std::string target, const char* route,
+                    std::function<void(HttpResponse&)> decorate = nullptr) {
+    if ((m == "POST" || m == "PUT") && !req.body.empty() && !IsJsonContentType(req.content_type)) {
+      return reply(Error(415, "unsupported_media_type",
+                         "the body must be JSON (Content-Type: application/json)",
+                         "Content-Type"),
+                   route);
+    }
+    Command cmd;
+    cmd.type = std::move(type);
+    cmd.actor = actor;
+    cmd.target = std::move(target);
+    cmd.body = req.body;
+    cmd.idempotency_key = req.idempotency_key;
+    if (!req.if_match.empty()) {
+      std::string v = req.if_match;
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+      if (v.rfind("W/", 0) == 0) v = v.substr(2);
+      char* end = nullptr;
+      errno = 0;
+      long long n = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || end != v.c_str() + v.size() || errno != 0 || n < 0) {
+        return reply(Error(400, "invalid_argument", "If-Match must be a version number",
+                           "If-Match"),
+                     route);
+      }
+      cmd.if_match = n;
+    }
+    coordinator_.Submit(std::move(cmd), [done, route, decorate](Result<Reply> r) {
+      HttpResponse out = r.ok() ? FromReply(*r) : ErrorResponse(r.status());
+      out.route = route;
+      if (r.ok() && decorate) decorate(out);
+      done(std::move(out));
+    });
+  };
+
+  if (s[0] == "metrics") {
+    if (m != "GET") return method_not_allowed("GET", "/metrics");
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_.Render(coordinator_);
+    return reply(std::move(r), "/metrics");
+  }
+
+  const std::string& top = s[1];
+  if (top == "openapi.json" && s.size() == 2) {
+    if (m != "GET") return method_not_allowed("GET", "/v1/openapi.json");
+    HttpResponse r;
+    r.body = std::string(OpenApiDocument());
+    return reply(std::move(r), "/v1/openapi.json");
+  }
+  if (top == "whoami" && s.size() == 2) {
+    if (m != "GET") return method_not_allowed("GET", "/v1/whoami");
+    HttpResponse r;
+    r.body = json{{"name", user->name}, {"party", user->party},
+                  {"role", engine::RoleName(user->role)}}
+                 .dump();
+    return reply(std::move(r), "/v1/whoami");
+  }
+
+  if (top == "operations") {
+    if (s.size() == 2) {
+      if (m == "GET") {
+        std::string state = t.Param("state").value_or(""), party = t.Param("party").value_or("");
+        return read([&](const engine::Center& c) { return c.ListOperations(state, party); },
+                    "/v1/operations");
+      }
+      if (m == "POST") {
+        return submit(std::string(engine::kOperationNotify), "", "/v1/operations",
+                      [](HttpResponse& r) {
+                        if (r.status == 201) {
+                          auto j = json::parse(r.body, nullptr, false);
+                          if (j.is_object() && j.contains("id")) {
+                            r.headers.emplace_back("Location",
+                                                   "/v1/operations/" + j["id"].get<std::string>());
+                            r.headers.emplace_back(
+                                "ETag", "\"" + std::to_string(j.value("version", 0)) + "\"");
+                          }
+                        }
+                      });
+      }
+      return method_not_allowed("GET, POST", "/v1/operations");
+    }
+    const std::string& id = s[2];
+    if (s.size() == 3) {
+      if (m == "GET") {
+        Reply r = coordinator_.Read([&](const engine::Center& c) { return c.GetOperation(id); });
+        HttpResponse out = FromReply(r);
+        if (r.status == 200) {
+          const engine::Operation* op = nullptr;
+          int64_t version = coordinator_.Read([&](const engine::Center& c) {
+            op = c.operations().Find(id);
+            return op ? op->version : 0;
+          });
+          out.headers.emplace_back("ETag", "\"" + std::to_string(version) + "\"");
+        }
+        return reply(std::move(out), "/v1/operations/{id}");
+      }
+      if (m == "PUT") {
+        return submit(std::string(engine::kOperationModify), id, "/v1/operations/{id}");
+      }
+      return method_not_allowed("GET, PUT", "/v1/operations/{id}");
+    }
+    if (s.size() == 4) {
+      const std::string& action = s[3];
+      const char* type = action == "approvals"  ? engine::kOperationApprove.data()
+                         : action == "activate" ? engine::kOperationActivate.data()
+                         : action == "end"      ? engine::kOperationEnd.data()
+                         : action == "cancel"   ? engine::kOperationCancel.data()
+                                                : nullptr;
+      static const std::map<std::string, const char*> kRoutes = {
+          {"approvals", "/v1/operations/{id}/approvals"},
+          {"activate", "/v1/operations/{id}/activate"},
+          {"end", "/v1/operations/{id}/end"},
+          {"cancel", "/v1/operations/{id}/cancel"}};
+      if (type != nullptr) {
+        const char* route = kRoutes.at(action);
+        if (m != "POST") return method_not_allowed("POST", route);
+        return submit(type, id, route);
+      }
+    }
+  } else if (top == "amendments") {
+    if (s.size() == 2) {
+      if (m == "GET") {
+        std::string state = t.Param("state").value_or("");
+        return read([&](const engine::Center& c) { return c.ListAmendments(state); },
+                    "/v1/amendments");
+      }
+      if (m == "POST") return submit(std::string(engine::kAmendmentPropose), "", "/v1/amendments");
+      return method_not_allowed("GET, POST", "/v1/amendments");
+    }
+    if (s.size() == 3) {
+      if (m != "GET") return method_not_allowed("GET", "/v1/amendments/{id}");
+      return read([&](const engine::Center& c) { return c.GetAmendment(s[2]); },
+                  "/v1/amendments/{id}");
+    }
+    if (s.size() == 4 && s[3] == "approvals") {
+      if (m != "POST") return method_not_allowed("POST", "/v1/amendments/{id}/approvals");
+      return submit(std::string(engine::kAmendmentApprove), s[2], "/v1/amendments/{id}/approvals");
+    }
+  } else if (top == "agreement" && s.size() == 2) {
+    if (m != "GET") return method_not_allowed("GET", "/v1/agreement");
+    return read([&](const engine::Center& c) { return c.GetAgreement(); }, "/v1/agreement");
+  } else if (top == "areas" && s.size() == 2) {
+    if (m != "GET") return method_not_allowed("GET", "/v1/areas");
+    std::optional<Time> at;
+    if (auto p = t.Param("at")) {
+      Result<Time> parsed = ParseRfc3339(*p);
+      if (!parsed.ok()) {
+        return reply(Error(400, "invalid_argument", "at: " + parsed.status().ToString(), "at"),
+                     "/v1/areas");
+      }
+      at = *parsed;
+    }
+    return read([&](const engine::Center& c) { return c.GetAreas(at); }, "/v1/areas");
+  } else if (top == "alerts") {
+    if (s.size() == 2) {
+      if (m != "GET") return method_not_allowed("GET", "/v1/alerts");
+      std::string state = t.Param("state").value_or("");
+      return read([&](const engine::Center& c) { return c.ListAlerts(state); }, "/v1/alerts");
+    }
+    if (s.size() == 3) {
+      if (m != "GET") return method_not_allowed("GET", "/v1/alerts/{id}");
+      return read([&](const engine::Center& c) { return c.GetAlert(s[2]); }, "/v1/alerts/{id}");
+    }
+    if (s.size() == 4 && s[3] == "ack") {
+      if (m != "POST") return method_not_allowed("POST", "/v1/alerts/{id}/ack");
+      return submit(std::string(engine::kAlertAck), s[2], "/v1/alerts/{id}/ack");
+    }
+  } else if (top == "threads" && s.size() == 4 && s[3] == "comments") {
+    if (m == "GET") {
+      return read([&](const engine::Center& c) { return c.GetThread(s[2]); },
+                  "/v1/threads/{subject}/comments");
+    }
+    if (m == "POST") {
+      return submit(std::string(engine::kCommentAdd), s[2], "/v1/threads/{subject}/comments");
+    }
+    return method_not_allowed("GET, POST", "/v1/threads/{subject}/comments");
+  } else if (top == "events" && s.size() == 2) {
+    if (m != "GET") return method_not_allowed("GET", "/v1/events");
+    uint64_t after = 0;
+    std::string from = req.last_event_id;
+    if (from.empty()) from = t.Param("after").value_or("");
+    if (!from.empty()) {
+      char* end = nullptr;
+      errno = 0;
+      unsigned long long n = std::strtoull(from.c_str(), &end, 10);
+      if (end != from.c_str() + from.size() || errno != 0 || from[0] == '-') {
+        return reply(Error(400, "invalid_argument", "Last-Event-ID must be a sequence number",
+                           "Last-Event-ID"),
+                     "/v1/events");
+      }
+      after = n;
+    } else {
+      after = coordinator_.committed_seq();  // only what happens from now on
+    }
+    HttpResponse r;
+    r.event_stream = true;
+    r.events_after = after;
+    r.actor = actor;
+    r.content_type = "text/event-stream";
+    return reply(std::move(r), "/v1/events");
+  } else if (top == "tracks" && s.size() == 2) {
+    if (m != "GET" && m != "POST") return method_not_allowed("GET, POST", "/v1/tracks");
+    return reply(Error(501, "not_implemented",
+                       "surveillance tracks come with the monitoring capability (issue 4)"),
+                 "/v1/tracks");
+  } else if (top == "users" && s.size() == 2) {
+    if (user->role != Role::kAdmin) {
+      return reply(ErrorResponse(Status::PermissionDenied("only an admin manages users")),
+                   "/v1/users");
+    }
+    if (m == "GET") return read([&](const engine::Center& c) { return c.ListUsers(); }, "/v1/users");
+    if (m != "POST") return method_not_allowed("GET, POST", "/v1/users");
+    // The center makes the token; only its hash enters the log.
+    json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object()) {
+      return reply(Error(400, "invalid_argument", "expected a JSON object {name, party, role}"),
+                   "/v1/users");
+    }
+    if (body.contains("token_hash")) {
+      return reply(Error(400, "invalid_argument", "the center makes the token", "token_hash"),
+                   "/v1/users");
+    }
+    std::string token = engine::NewToken();
+    body["token_hash"] = engine::HashToken(token);
+    Command cmd;
+    cmd.type = std::string(engine::kUserAdd);
+    cmd.actor = actor;
+    cmd.body = body.dump();
+    coordinator_.Submit(std::move(cmd), [done, token](Result<Reply> r) {
+      HttpResponse out = r.ok() ? FromReply(*r) : ErrorResponse(r.status());
+      out.route = "/v1/users";
+      if (r.ok() && r->status == 201) {
+        json j = json::parse(out.body);
+        j["token"] = token;
+        out.body = j.dump();
+      }
+      done(std::move(out));
+    });
+    return;
+  }
+  return reply(Error(404, "not_found", "no such route: " + m + " " + req.target.substr(0, 200)),
+               "?");
+}
+
+}  // namespace jic::api

@@ -1,0 +1,165 @@
+// jic serve: the center as a service (API.md, "Starting it").
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "jic/agreement/agreement_loader.h"
+#include "jic/api/coordinator.h"
+#include "jic/api/http_server.h"
+#include "jic/api/json_log.h"
+#include "jic/api/router.h"
+#include "jic/log/data_dir.h"
+
+namespace jic::cli {
+
+using nlohmann::json;
+
+namespace {
+
+bool SplitListen(const std::string& listen, std::string* host, uint16_t* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = listen.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  const std::string p = listen.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  unsigned long n = std::stoul(p);
+  if (n > 65535) return false;
+  *port = static_cast<uint16_t>(n);
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<api::Coordinator>> OpenCenter(const log::DataDir& dir,
+                                                    api::Coordinator::Options options) {
+  auto log = dir.OpenLog();
+  if (!log.ok()) return log.status();
+  return api::Coordinator::Open(std::move(log).value(), SystemClock::Get(), options);
+}
+
+Status InstallAgreement(api::Coordinator& c, const std::string& file) {
+  std::ifstream f(file, std::ios::binary);
+  if (!f) return Status::IoError("cannot read " + file);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  // Validate first, so that the errors name the file's own paths.
+  auto parsed = agreement::ParseAgreement(ss.str());
+  if (!parsed.ok()) return parsed.status();
+  auto doc = agreement::AgreementToCanonicalJson(ss.str());
+  if (!doc.ok()) return doc.status();
+  const std::string current = c.Read([](const engine::Center& center) {
+    return center.initialized() ? center.GetAgreement().body : std::string();
+  });
+  if (!current.empty()) {
+    json cur = json::parse(current);
+    if (cur["agreement"] == json::parse(*doc)) return Status::Ok();
+    return Status(StatusCode::kFailedPrecondition,
+                  "the center already has an agreement (version " + cur["version"].dump() +
+                      "); change it with an amendment (POST /v1/amendments), or start without "
+                      "--agreement");
+  }
+  engine::Command cmd;
+  cmd.type = std::string(engine::kAgreementInit);
+  cmd.actor = engine::Actor{"jic serve", "", engine::Role::kSystem};
+  cmd.body = json{{"agreement", json::parse(*doc)}}.dump();
+  auto r = c.SubmitAndWait(std::move(cmd));
+  if (!r.ok()) return r.status();
+  return Status::Ok();
+}
+
+int RunServe(const ServeArgs& args) {
+  std::string host;
+  uint16_t port = 0;
+  if (!SplitListen(args.listen, &host, &port)) {
+    std::cerr << "--listen: expected HOST:PORT, got '" << args.listen << "'\n";
+    return kExitBadInput;
+  }
+  if (args.threads < 1 || args.threads > 64) {
+    std::cerr << "--threads: must be 1..64\n";
+    return kExitBadInput;
+  }
+  const bool fresh = !log::DataDir::HasLog(args.data);
+  if (fresh && args.agreement.empty() && !args.hello_world) {
+    std::cerr << "--agreement: required on the first start (" << args.data
+              << " holds no center yet)\n";
+    return kExitBadInput;
+  }
+  if (fresh && !args.agreement.empty()) {
+    // Check the agreement before creating anything.
+    auto parsed = agreement::LoadAgreementFile(args.agreement);
+    if (!parsed.ok()) {
+      std::cerr << args.agreement << ":\n" << parsed.status().ToString() << "\n";
+      return parsed.status().code() == StatusCode::kIoError ? kExitFailure : kExitBadInput;
+    }
+  }
+  auto dir = log::DataDir::Open(args.data, /*create=*/true);
+  if (!dir.ok()) {
+    std::cerr << dir.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  api::Coordinator::Options copt;
+  if (args.snapshot_every >= 0) copt.snapshot_every = static_cast<uint64_t>(args.snapshot_every);
+  auto center = OpenCenter(**dir, copt);
+  if (!center.ok()) {
+    std::cerr << args.data << ": " << center.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  api::Coordinator& c = **center;
+  if (!args.agreement.empty()) {
+    if (Status s = InstallAgreement(c, args.agreement); !s.ok()) {
+      std::cerr << args.agreement << ": " << s.ToString() << "\n";
+      return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kFailedPrecondition
+                 ? kExitBadInput
+                 : kExitFailure;
+    }
+  }
+
+  api::Metrics metrics;
+  api::Router router(c, metrics, args.static_dir);
+  api::HttpServer::Options hopt;
+  hopt.host = host;
+  hopt.port = port;
+  hopt.threads = args.threads;
+  hopt.access_log = args.access_log;
+  api::HttpServer::Handler handler;
+  if (args.hello_world) {
+    // The ceiling for benchmarks: the same server stack, no work.
+    handler = [](const api::HttpRequest&, std::function<void(api::HttpResponse)> done) {
+      api::HttpResponse r;
+      r.body = "{\"hello\":\"world\"}";
+      r.route = "hello";
+      done(std::move(r));
+    };
+  } else {
+    handler = [&router](const api::HttpRequest& req, std::function<void(api::HttpResponse)> done) {
+      router.Handle(req, std::move(done));
+    };
+  }
+  api::HttpServer server(hopt, handler, &c, &metrics);
+  auto bound = server.Listen();
+  if (!bound.ok()) {
+    std::cerr << bound.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  std::cout << "listening on " << host << ":" << *bound << std::endl;
+  api::LogInfo("serving", json{{"listen", host + ":" + std::to_string(*bound)},
+                               {"data", args.data},
+                               {"entries", c.committed_seq()}}
+                              .dump());
+  server.Run();
+  c.Stop();
+  api::LogInfo("stopped", json{{"entries", c.committed_seq()}}.dump());
+  return kExitOk;
+}
+
+}  // namespace jic::cli

@@ -40,7 +40,7 @@ void Histogram::Read(std::vector<uint64_t>* cumulative, double* sum, uint64_t* c
 }
 
 Coordinator::Coordinator(std::unique_ptr<log::Log> log, const Clock& clock, Options options)
-    : options_(options), clock_(clock), log_(std::move(log)) {}
+    : options_(options), clock_(clock), log_(std::move(log)), events_(options.events_queue) {}
 
 Coordinator::~Coordinator() { Stop(); }
 

@@ -42,6 +42,9 @@ struct ServeArgs {
   std::string static_dir;
   bool access_log = false;
   bool hello_world = false;  // benchmarks: answer every request with a constant
+  int read_timeout_s = 15;   // to receive a whole request
+  int idle_timeout_s = 60;   // between requests on a kept-alive connection
+  int events_queue = 2048;   // events a slow stream may lag before it is dropped
 };
 // jic serve: runs the center until SIGTERM/SIGINT.
 int RunServe(const ServeArgs& args);

@@ -41,6 +41,13 @@ int main(int argc, char** argv) {
                         "a state snapshot every N entries (0: only at shutdown)");
   serve_cmd->add_option("--static", serve.static_dir, "folder of the web console's built assets");
   serve_cmd->add_flag("--access-log", serve.access_log, "log every request (JSON lines on stderr)");
+  serve_cmd->add_option("--read-timeout-s", serve.read_timeout_s,
+                        "seconds a client has to send a whole request")->capture_default_str();
+  serve_cmd->add_option("--idle-timeout-s", serve.idle_timeout_s,
+                        "seconds a kept-alive connection may sit idle")->capture_default_str();
+  serve_cmd->add_option("--events-queue", serve.events_queue,
+                        "events an event stream may lag behind before it is dropped")
+      ->capture_default_str();
   serve_cmd->add_flag("--hello-world", serve.hello_world)->group("");  // benchmark ceiling
 
   UserAddArgs user_add;

@@ -84,6 +84,10 @@ int RunServe(const ServeArgs& args) {
     std::cerr << "--listen: expected HOST:PORT, got '" << args.listen << "'\n";
     return kExitBadInput;
   }
+  if (args.read_timeout_s < 1 || args.idle_timeout_s < 1 || args.events_queue < 1) {
+    std::cerr << "--read-timeout-s, --idle-timeout-s and --events-queue must be at least 1\n";
+    return kExitBadInput;
+  }
   if (args.threads < 1 || args.threads > 64) {
     std::cerr << "--threads: must be 1..64\n";
     return kExitBadInput;
@@ -109,6 +113,7 @@ int RunServe(const ServeArgs& args) {
   }
   api::Coordinator::Options copt;
   if (args.snapshot_every >= 0) copt.snapshot_every = static_cast<uint64_t>(args.snapshot_every);
+  copt.events_queue = static_cast<size_t>(args.events_queue);
   auto center = OpenCenter(**dir, copt);
   if (!center.ok()) {
     std::cerr << args.data << ": " << center.status().ToString() << "\n";
@@ -131,6 +136,8 @@ int RunServe(const ServeArgs& args) {
   hopt.port = port;
   hopt.threads = args.threads;
   hopt.access_log = args.access_log;
+  hopt.read_timeout = std::chrono::seconds(args.read_timeout_s);
+  hopt.idle_timeout = std::chrono::seconds(args.idle_timeout_s);
   api::HttpServer::Handler handler;
   if (args.hello_world) {
     // The ceiling for benchmarks: the same server stack, no work.

@@ -55,6 +55,8 @@ class Coordinator {
     // A snapshot after this many entries since the last one (and at Stop).
     // Default: 100,000; 0 disables the periodic ones.
     uint64_t snapshot_every = 100000;
+    // Events a stream may have waiting before it is dropped. Default: 2048.
+    size_t events_queue = 2048;
   };
 
   struct Stats {

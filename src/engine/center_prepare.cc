@@ -307,12 +307,19 @@ class CenterPrepare {
                                                  "' may not ", what));
   }
 
-  // Whether the actor's party may notify or manage operations of `operator_party`.
-  bool Manages(const Operation& op) const {
+  // Whether the actor's party may notify operations of `operator_party`: its
+  // own, and those of parties that list it in reported_by (API.md, roles).
+  bool MayNotify(const std::string& operator_party) const {
     const std::string& p = cmd_.actor.party;
-    if (op.operator_party == p || op.submitted_by == p) return true;
-    const agreement::Party* party = agreement().FindParty(op.operator_party);
+    if (operator_party == p) return true;
+    const agreement::Party* party = agreement().FindParty(operator_party);
     return party != nullptr && Contains(party->reported_by, p);
+  }
+
+  // Whether the actor's party manages a notified operation: it may notify
+  // such operations, or it notified this one.
+  bool Manages(const Operation& op) const {
+    return MayNotify(op.operator_party) || op.submitted_by == cmd_.actor.party;
   }
 
   Result<const Operation*> FindManagedOperation(std::string_view what) const {
@@ -439,7 +446,7 @@ class CenterPrepare {
     }
     Result<Operation> op = ParseNotification(&*body, id);
     if (!op.ok()) return op.status();
-    if (!Manages(*op) || op->submitted_by != cmd_.actor.party) {
+    if (!MayNotify(op->operator_party)) {
       return Status::PermissionDenied(
           Cat("party ", cmd_.actor.party, " may not notify operations of ",
                        op->operator_party, " (it is neither the operator nor in its reported_by)"));

@@ -6,6 +6,7 @@
 // length + bytes). Operations keep their geometry as S2 points (and circles
 // as caps), exactly, so decisions after a restart are those of a replay.
 
+#include <algorithm>
 #include <cstring>
 
 #include "center_state.h"
@@ -142,16 +143,27 @@ std::string Center::Snapshot() const {
   w.U(last_seq_);
   w.S(agreement_json_);
   w.I(agreement_version_);
-  w.U(users_.size());
-  for (const auto& [name, u] : users_) {
+  // Every collection in a fixed order, so that equal states give equal bytes.
+  std::vector<const User*> users;
+  for (const auto& [name, u] : users_) users.push_back(&u);
+  std::sort(users.begin(), users.end(), [](const User* a, const User* b) { return a->name < b->name; });
+  w.U(users.size());
+  for (const User* up : users) {
+    const User& u = *up;
     w.S(u.name);
     w.S(u.party);
     w.U(static_cast<uint64_t>(u.role));
     w.S(u.token_hash);
     w.U(u.seq);
   }
-  w.U(store_.size());
-  store_.ForEach([&](const Operation& op) {
+  std::vector<const Operation*> ops;
+  ops.reserve(store_.size());
+  store_.ForEach([&](const Operation& op) { ops.push_back(&op); });
+  std::sort(ops.begin(), ops.end(),
+            [](const Operation* a, const Operation* b) { return a->id < b->id; });
+  w.U(ops.size());
+  for (const Operation* opp : ops) {
+    const Operation& op = *opp;
     w.S(op.id);
     w.S(op.operator_party);
     w.S(op.submitted_by);
@@ -189,7 +201,7 @@ std::string Center::Snapshot() const {
     PutStrings(w, m.approvers);
     PutApprovals(w, m.approvals);
     PutStrings(w, m.notices);
-  });
+  }
   w.U(st_->amendment_order.size());
   for (const std::string& id : st_->amendment_order) {
     const Amendment& a = st_->amendments.at(id);
@@ -244,8 +256,12 @@ std::string Center::Snapshot() const {
       w.U(c.seq);
     }
   }
-  w.U(st_->idempotency.size());
-  for (const auto& [key, r] : st_->idempotency) {
+  std::vector<const std::pair<const std::string, IdempotentReply>*> keys;
+  for (const auto& kv : st_->idempotency) keys.push_back(&kv);
+  std::sort(keys.begin(), keys.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  w.U(keys.size());
+  for (const auto* kv : keys) {
+    const auto& [key, r] = *kv;
     w.S(key);
     w.S(r.type);
     w.S(r.target);

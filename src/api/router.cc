@@ -266,8 +266,8 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
     cmd.idempotency_key = req.idempotency_key;
     if (!req.if_match.empty()) {
       std::string v = req.if_match;
-      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
       if (v.rfind("W/", 0) == 0) v = v.substr(2);
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
       char* end = nullptr;
       errno = 0;
       long long n = std::strtoll(v.c_str(), &end, 10);
@@ -339,17 +339,22 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
         Reply r = coordinator_.Read([&](const engine::Center& c) { return c.GetOperation(id); });
         HttpResponse out = FromReply(r);
         if (r.status == 200) {
-          const engine::Operation* op = nullptr;
-          int64_t version = coordinator_.Read([&](const engine::Center& c) {
-            op = c.operations().Find(id);
-            return op ? op->version : 0;
-          });
-          out.headers.emplace_back("ETag", "\"" + std::to_string(version) + "\"");
+          // The ETag from the same read as the body.
+          auto j = json::parse(r.body, nullptr, false);
+          if (j.is_object() && j.contains("version")) {
+            out.headers.emplace_back("ETag", "\"" + j["version"].dump() + "\"");
+          }
         }
         return reply(std::move(out), "/v1/operations/{id}");
       }
       if (m == "PUT") {
-        return submit(std::string(engine::kOperationModify), id, "/v1/operations/{id}");
+        return submit(std::string(engine::kOperationModify), id, "/v1/operations/{id}",
+                      [](HttpResponse& r) {
+                        auto j = json::parse(r.body, nullptr, false);
+                        if (r.status == 200 && j.is_object() && j.contains("version")) {
+                          r.headers.emplace_back("ETag", "\"" + j["version"].dump() + "\"");
+                        }
+                      });
       }
       return method_not_allowed("GET, PUT", "/v1/operations/{id}");
     }
@@ -432,14 +437,18 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
     if (m != "GET") return method_not_allowed("GET", "/v1/events");
     uint64_t after = 0;
     std::string from = req.last_event_id;
-    if (from.empty()) from = t.Param("after").value_or("");
+    const char* from_field = "Last-Event-ID";
+    if (from.empty()) {
+      from = t.Param("after").value_or("");
+      from_field = "after";
+    }
     if (!from.empty()) {
       char* end = nullptr;
       errno = 0;
       unsigned long long n = std::strtoull(from.c_str(), &end, 10);
       if (end != from.c_str() + from.size() || errno != 0 || from[0] == '-') {
-        return reply(Error(400, "invalid_argument", "Last-Event-ID must be a sequence number",
-                           "Last-Event-ID"),
+        return reply(Error(400, "invalid_argument",
+                           std::string(from_field) + " must be a sequence number", from_field),
                      "/v1/events");
       }
       after = n;
@@ -458,12 +467,18 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
                        "surveillance tracks come with the monitoring capability (issue 4)"),
                  "/v1/tracks");
   } else if (top == "users" && s.size() == 2) {
+    if (m != "GET" && m != "POST") return method_not_allowed("GET, POST", "/v1/users");
     if (user->role != Role::kAdmin) {
       return reply(ErrorResponse(Status::PermissionDenied("only an admin manages users")),
                    "/v1/users");
     }
     if (m == "GET") return read([&](const engine::Center& c) { return c.ListUsers(); }, "/v1/users");
     if (m != "POST") return method_not_allowed("GET, POST", "/v1/users");
+    if (!IsJsonContentType(req.content_type)) {
+      return reply(Error(415, "unsupported_media_type",
+                         "the body must be JSON (Content-Type: application/json)", "Content-Type"),
+                   "/v1/users");
+    }
     // The center makes the token; only its hash enters the log.
     json body = json::parse(req.body, nullptr, false);
     if (!body.is_object()) {

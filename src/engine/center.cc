@@ -521,6 +521,21 @@ Reply Center::GetAlert(std::string_view id) const {
 }
 
 Reply Center::GetThread(std::string_view subject) const {
+  const size_t colon = subject.find(':');
+  const std::string kind(subject.substr(0, colon == std::string_view::npos ? 0 : colon));
+  const std::string id(colon == std::string_view::npos ? "" : subject.substr(colon + 1));
+  bool exists;
+  if (kind == "operation") {
+    exists = store_.Find(id) != nullptr;
+  } else if (kind == "amendment") {
+    exists = st_->amendments.count(id) > 0;
+  } else if (kind == "alert") {
+    exists = st_->alerts.count(id) > 0;
+  } else {
+    return ErrorReply(400, "invalid_argument", "subject must be operation:ID, amendment:ID or alert:ID",
+                      "subject");
+  }
+  if (!exists) return ErrorReply(404, "not_found", Cat("no ", kind, " '", id, "'"));
   json list = json::array();
   auto it = st_->threads.find(std::string(subject));
   if (it != st_->threads.end()) {

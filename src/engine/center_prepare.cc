@@ -316,6 +316,17 @@ class CenterPrepare {
     return party != nullptr && Contains(party->reported_by, p);
   }
 
+  // Whether a notification by the actor for `operator_party` is refused
+  // outright (403) rather than decided. Where the operator's party lists
+  // reported_by, the agreement's own reporting check decides it, and a
+  // notification by a party not on the list is recorded as rejected
+  // (AGREEMENT.md); where it lists nobody, only the party itself may notify.
+  bool NotifyForbidden(const std::string& operator_party) const {
+    if (MayNotify(operator_party)) return false;
+    const agreement::Party* party = agreement().FindParty(operator_party);
+    return party == nullptr || party->reported_by.empty();
+  }
+
   // Whether the actor's party manages a notified operation: it may notify
   // such operations, or it notified this one.
   bool Manages(const Operation& op) const {
@@ -446,10 +457,10 @@ class CenterPrepare {
     }
     Result<Operation> op = ParseNotification(&*body, id);
     if (!op.ok()) return op.status();
-    if (!MayNotify(op->operator_party)) {
+    if (NotifyForbidden(op->operator_party)) {
       return Status::PermissionDenied(
           Cat("party ", cmd_.actor.party, " may not notify operations of ",
-                       op->operator_party, " (it is neither the operator nor in its reported_by)"));
+                       op->operator_party, " (only ", op->operator_party, " notifies them)"));
     }
     Result<Decision> d = Decide(*c_.rules_, c_.store_, *op, at_);
     if (!d.ok()) return d.status();
@@ -671,10 +682,13 @@ class CenterPrepare {
         flagged.push_back(json{{"operation", op->id}, {"error", d.status().ToString()}});
         continue;
       }
+      // What the operation has (approvals given) or is already waiting for
+      // (a pending operation's approvers): only more than that breaks it.
       std::set<std::string> have;
       for (const Approval& a : meta.approvals) {
         if (a.approve) have.insert(a.party);
       }
+      if (op->state == OpState::kPendingApproval) have.insert(meta.approvers.begin(), meta.approvers.end());
       bool breaks = d->outcome == Outcome::kRejected;
       for (const std::string& p : d->approvers) breaks = breaks || !have.count(p);
       if (breaks) {

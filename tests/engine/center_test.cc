@@ -192,9 +192,15 @@ TEST(CenterTest, RolesAndPartiesAreEnforced) {
   Harness h;
   auto r = h.Notify(kObserver, Op("US", "isr", 35.0, 39.0));
   EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
-  // US may not notify RU's operations; RU may notify SY's (reported_by).
+  // US may not notify RU's operations (RU lists no reporters: 403); RU may
+  // notify SY's (reported_by). US notifying SY's is decided: the reporting
+  // check rejects it, and the rejection is recorded.
   r = h.Notify(kUsPlanner, Op("RU", "isr", 35.0, 39.0));
   EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
+  r = h.Notify(kUsPlanner, Op("SY", "transport", 33.0, 40.0));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(json::parse(r->body)["decision"]["findings"][0]["rule"], "reporting");
+  EXPECT_EQ(json::parse(r->body)["state"], "rejected");
   r = h.Notify(kRuPlanner, Op("SY", "transport", 33.0, 40.0));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const std::string id = json::parse(r->body)["id"];

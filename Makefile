@@ -8,7 +8,7 @@ N ?=
 WORKLOAD ?=
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all deps build demo test test-release test-asan fuzz-run fuzz bench clean
+.PHONY: all deps build demo test test-release test-asan fuzz-run fuzz bench bench-service clean
 
 all: build
 
@@ -20,8 +20,10 @@ build: deps
 	@cmake --build --preset release -j $(JOBS)
 	@echo "built build/jic"
 
+# The center on 127.0.0.1:8080 with the jic-2016 scenario, demo users and
+# seeded notifications (DEMO_LISTEN=HOST:PORT to move it). Ctrl-C stops it.
 demo: build
-	@./build/jic demo scenarios/jic-2016
+	@PYTHON=$(PYTHON) bash scripts/demo.sh
 
 test: deps
 	@bash scripts/test.sh
@@ -44,6 +46,13 @@ fuzz:
 # make bench BENCH=w1 N=1000000 WORKLOAD=DIR  the peers' W1 on their workload folder
 bench: build
 	@BENCH=$(BENCH) N=$(N) WORKLOAD=$(WORKLOAD) PYTHON=$(PYTHON) bash scripts/bench.sh
+
+# make bench-service                    jic serve under load (jic_load): notify, GET, hello
+# make bench-service DURATION=30 BUILD_DIR=build-x   longer runs, another build folder
+DURATION ?= 5
+BUILD_DIR ?= build
+bench-service: deps
+	@BUILD_DIR=$(BUILD_DIR) DURATION=$(DURATION) JOBS=$(JOBS) PYTHON=$(PYTHON) bash scripts/bench_service.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

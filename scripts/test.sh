@@ -27,8 +27,9 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$JOBS" --target agreement_fuzzer operation_fuzzer
 bash scripts/fuzz.sh "$FUZZ_SECONDS"
 
-step "demo scenario decides as expected"
+step "demo scenario decides as expected (engine, then the served center)"
 ./build/jic demo scenarios/jic-2016 --check >/dev/null
+DEMO_CHECK=1 DEMO_LISTEN=127.0.0.1:0 DEMO_DATA=build/demo-check bash scripts/demo.sh >/dev/null
 
 echo
 echo "all tests passed"

@@ -37,7 +37,7 @@ test-asan: deps
 	@ctest --preset asan
 fuzz-run: deps
 	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz -j $(JOBS) --target agreement_fuzzer operation_fuzzer
+	@cmake --build --preset fuzz -j $(JOBS) --target agreement_fuzzer operation_fuzzer command_fuzzer
 	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
 fuzz:
 	@$(MAKE) fuzz-run FUZZ_SECONDS=300

@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <map>
@@ -204,15 +205,38 @@ class Session : public std::enable_shared_from_this<Session> {
   void SendError(int status, const std::string& code, const std::string& message) {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(status), 11);
+    res->set(http::field::server, "jic");
     res->set(http::field::content_type, "application/json");
     res->body() = "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + JsonEscape(message) + "\"}}";
     res->keep_alive(false);
     res->prepare_payload();
     stream_.expires_after(opt().write_timeout);
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code, std::size_t) {
-                        self->Close();
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec) return self->Close();
+                        self->LingeringClose();
                       });
+  }
+
+  // After an error response to a request whose body we did not read (413),
+  // closing at once would make the kernel reset the connection, and a client
+  // still sending would lose the response. Stop sending, read and discard
+  // what still comes for a little while, then close.
+  void LingeringClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    discard_ = std::make_shared<std::array<char, 16384>>();
+    DiscardSome();
+  }
+
+  void DiscardSome() {
+    stream_.async_read_some(net::buffer(*discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->discarded_ += n;
+                              if (ec || self->discarded_ > (64u << 20)) return self->Close();
+                              self->DiscardSome();
+                            });
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
@@ -312,11 +336,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Pump() {
-    if (!streaming_ || writing_) return;
+    if (!streaming_) return;
     if (sub_->dropped()) {
-      // Too slow: end the stream; the client resumes from its last id.
+      // Too slow: end the stream now, even mid-write (the client resumes
+      // from the last id it got).
+      LogWarn("event stream dropped: the reader fell behind",
+              "{\"cursor\":" + std::to_string(cursor_) + "}");
       return Close();
     }
+    if (writing_) return;
     if (cursor_ < catchup_end_) {
       auto events = server_->coordinator_->ReadEvents(cursor_, 256);
       if (!events.ok() || events->empty()) {
@@ -328,7 +356,9 @@ class Session : public std::enable_shared_from_this<Session> {
         if (e->seq > catchup_end_) break;
         Append(e);
       }
-    } else {
+    }
+    if (cursor_ >= catchup_end_) {
+      // Live: what the hub queued (entries up to the cursor are skipped).
       std::vector<EventPtr> events;
       if (!sub_->Take(&events)) return Close();
       for (const EventPtr& e : events) Append(e);
@@ -390,6 +420,8 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t catchup_end_ = 0;
   std::string out_;
   std::shared_ptr<EventHub::Subscriber> sub_;
+  std::shared_ptr<std::array<char, 16384>> discard_;
+  size_t discarded_ = 0;
 };
 
 void HttpServer::Impl::StartSession(tcp::socket s) {

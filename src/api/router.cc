@@ -64,6 +64,42 @@ struct Target {
   }
 };
 
+// Whether `s` is well-formed UTF-8 (no overlong forms, no surrogates, at
+// most U+10FFFF).
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    int n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;
+    for (int k = 1; k <= n; ++k) {
+      const unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    static const uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 Target ParseTarget(std::string_view target) {
   Target t;
   size_t q = target.find('?');
@@ -77,7 +113,10 @@ Target ParseTarget(std::string_view target) {
     size_t j = path.find('/', i);
     if (j == std::string_view::npos) j = path.size();
     std::string_view seg = path.substr(i, j - i);
-    if (!seg.empty()) t.segments.push_back(PercentDecode(seg, &t.ok));
+    if (!seg.empty()) {
+      t.segments.push_back(PercentDecode(seg, &t.ok));
+      if (!ValidUtf8(t.segments.back())) t.ok = false;
+    }
     i = j + 1;
   }
   if (q != std::string_view::npos) {
@@ -90,6 +129,7 @@ Target ParseTarget(std::string_view target) {
       size_t eq = kv.find('=');
       std::string key = PercentDecode(kv.substr(0, eq), &t.ok);
       std::string val = eq == std::string_view::npos ? "" : PercentDecode(kv.substr(eq + 1), &t.ok);
+      if (!ValidUtf8(key) || !ValidUtf8(val)) t.ok = false;
       if (!key.empty()) t.query.emplace_back(std::move(key), std::move(val));
       k = amp + 1;
     }
@@ -192,7 +232,11 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
     r.route = route;
     done(std::move(r));
   };
-  if (!t.ok) return reply(Error(400, "invalid_argument", "malformed request target"), "?");
+  if (!t.ok) {
+    return reply(Error(400, "invalid_argument",
+                       "malformed request target (bad percent-encoding, or not UTF-8)"),
+                 "?");
+  }
   const auto& s = t.segments;
   auto method_not_allowed = [&](const char* allow, const char* route) {
     HttpResponse r = Error(405, "method_not_allowed",
@@ -214,8 +258,15 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
   std::optional<engine::User> user;
   {
     std::string_view auth = req.authorization;
-    constexpr std::string_view kBearer = "Bearer ";
-    if (auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer) {
+    constexpr std::string_view kBearer = "bearer ";
+    auto scheme_is_bearer = [&] {
+      if (auth.size() <= kBearer.size()) return false;
+      for (size_t i = 0; i < kBearer.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(auth[i])) != kBearer[i]) return false;
+      }
+      return true;
+    };
+    if (scheme_is_bearer()) {
       std::string_view token = auth.substr(kBearer.size());
       coordinator_.Read([&](const engine::Center& c) {
         if (const engine::User* u = c.Authenticate(token)) user = *u;
@@ -264,7 +315,7 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
     cmd.target = std::move(target);
     cmd.body = req.body;
     cmd.idempotency_key = req.idempotency_key;
-    if (!req.if_match.empty()) {
+    if (!req.if_match.empty() && req.if_match != "*") {  // "*": any current version
       std::string v = req.if_match;
       if (v.rfind("W/", 0) == 0) v = v.substr(2);
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);

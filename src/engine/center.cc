@@ -354,7 +354,11 @@ json ApprovalsOut(const std::vector<Approval>& approvals) {
   return a;
 }
 
-Reply Json(int status, const json& j) { return Reply{status, j.dump()}; }
+// Replies may quote what a client sent (an id from the path): never let a
+// byte that is not UTF-8 stop the dump.
+Reply Json(int status, const json& j) {
+  return Reply{status, j.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
 
 Reply ErrorReply(int status, const char* code, const std::string& message,
                  const std::string& field = "") {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "center_state.h"
+#include "json_parse.h"
 #include "jic/agreement/agreement_loader.h"
 #include "jic/base/time_format.h"
 #include "jic/engine/decide.h"
@@ -36,17 +37,9 @@ Result<json> ParseBody(std::string_view body, bool empty_ok) {
     if (empty_ok) return json::object();
     return Status::Invalid("", "a JSON object is required");
   }
-  json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    // Parse again with exceptions for the position of the fault.
-    try {
-      json ignored = json::parse(body.begin(), body.end());
-      (void)ignored;
-    } catch (const json::parse_error& e) {
-      return Status::Invalid("", Cat("malformed JSON at byte ", e.byte));
-    }
-    return Status::Invalid("", "malformed JSON");
-  }
+  json j;
+  std::string error;
+  if (!ParseJson(body, &j, &error)) return Status::Invalid("", error);
   if (!j.is_object()) {
     return Status::Invalid("", Cat("expected a JSON object, got ", JsonTypeName(j)));
   }

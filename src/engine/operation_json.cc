@@ -1,5 +1,7 @@
 #include "jic/engine/operation_json.h"
 
+#include "json_parse.h"
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -274,14 +276,8 @@ class Parser {
 
 Result<Operation> ParseOperationJson(std::string_view text, OperationForm form) {
   json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1E99999
-    std::string what = e.what();
-    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ...".
-    auto pos = what.find("] ");
-    return Status::Invalid("", "not valid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
-  }
+  std::string error;
+  if (!ParseJson(text, &j, &error)) return Status::Invalid("", "not valid JSON: " + error);
   Parser p;
   Operation op;
   const bool state_line = form == OperationForm::kStateLine;

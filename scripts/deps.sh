@@ -12,6 +12,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev sqlite3 libsodium-dev
   libboost-dev libboost-system-dev
+  libgoogle-perftools-dev
   python3
 )
 

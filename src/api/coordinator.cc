@@ -132,7 +132,7 @@ void Coordinator::Run() {
 }
 
 namespace {
-EventPtr MakeEvent(const json& e);
+EventPtr MakeEvent(const json& e, const std::string* bytes = nullptr);
 }
 
 void Coordinator::Commit(std::vector<std::pair<Command, Done>>& batch) {
@@ -157,7 +157,7 @@ void Coordinator::Commit(std::vector<std::pair<Command, Done>>& batch) {
         replies.emplace_back(std::move(p->reply));
         continue;
       }
-      if (Status s = center_.Apply(seq, *p->entry); !s.ok()) {
+      if (Status s = center_.Apply(seq, *p->entry, p->operation.get()); !s.ok()) {
         // Prepare made an entry that Apply refuses: a bug. Stop rather than
         // record something the state does not reflect.
         LogError("internal: prepared entry does not apply",
@@ -189,8 +189,9 @@ void Coordinator::Commit(std::vector<std::pair<Command, Done>>& batch) {
     committed_seq_ = first + bytes.size() - 1;
     std::vector<EventPtr> events;
     events.reserve(entries.size());
-    for (const auto& e : entries) {
-      EventPtr ev = MakeEvent(*e);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const auto& e = entries[i];
+      EventPtr ev = MakeEvent(*e, &bytes[i]);
       if (const json& r = (*e)["result"]; r.contains("decision")) {
         const std::string o = r["decision"].value("outcome", "");
         if (o == "accepted") ++stats_.decisions_accepted;
@@ -206,11 +207,12 @@ void Coordinator::Commit(std::vector<std::pair<Command, Done>>& batch) {
 }
 
 namespace {
-EventPtr MakeEvent(const json& e) {
+// `bytes`, when given, are the entry's canonical bytes (saves printing it again).
+EventPtr MakeEvent(const json& e, const std::string* bytes) {
   auto ev = std::make_shared<Event>();
   ev->seq = e["seq"].get<uint64_t>();
   ev->type = e["type"].get<std::string>();
-  ev->data = Center::EntryForEvents(e);
+  ev->data = bytes != nullptr && ev->type != engine::kUserAdd ? *bytes : Center::EntryForEvents(e);
   ev->admin_only = !Center::EntryVisibleTo(e, engine::Actor{"", "", engine::Role::kObserver});
   return ev;
 }
@@ -228,7 +230,8 @@ Result<std::vector<EventPtr>> Coordinator::ReadEvents(uint64_t after, size_t lim
                             bad = Status::Internal("entry " + std::to_string(seq) + " is not JSON");
                             return false;
                           }
-                          out.push_back(MakeEvent(j));
+                          std::string b(bytes);
+          out.push_back(MakeEvent(j, &b));
                           return true;
                         });
   if (!s.ok()) return s;

@@ -141,6 +141,8 @@ HttpResponse FromReply(const Reply& r) {
   HttpResponse out;
   out.status = r.status;
   out.body = r.body;
+  if (!r.etag.empty()) out.headers.emplace_back("ETag", "\"" + r.etag + "\"");
+  out.location_id = r.id;
   return out;
 }
 
@@ -329,6 +331,9 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
       }
       cmd.if_match = n;
     }
+    // Parsing and validating the body needs no state: do it here, on this
+    // thread, rather than on the coordinator's.
+    cmd.pre = engine::Center::PreParse(cmd);
     coordinator_.Submit(std::move(cmd), [done, route, decorate](Result<Reply> r) {
       HttpResponse out = r.ok() ? FromReply(*r) : ErrorResponse(r.status());
       out.route = route;
@@ -371,15 +376,7 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
       if (m == "POST") {
         return submit(std::string(engine::kOperationNotify), "", "/v1/operations",
                       [](HttpResponse& r) {
-                        if (r.status == 201) {
-                          auto j = json::parse(r.body, nullptr, false);
-                          if (j.is_object() && j.contains("id")) {
-                            r.headers.emplace_back("Location",
-                                                   "/v1/operations/" + j["id"].get<std::string>());
-                            r.headers.emplace_back(
-                                "ETag", "\"" + std::to_string(j.value("version", 0)) + "\"");
-                          }
-                        }
+                        if (r.status == 201) r.headers.emplace_back("Location", "/v1/operations/" + r.location_id);
                       });
       }
       return method_not_allowed("GET, POST", "/v1/operations");
@@ -389,23 +386,10 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
       if (m == "GET") {
         Reply r = coordinator_.Read([&](const engine::Center& c) { return c.GetOperation(id); });
         HttpResponse out = FromReply(r);
-        if (r.status == 200) {
-          // The ETag from the same read as the body.
-          auto j = json::parse(r.body, nullptr, false);
-          if (j.is_object() && j.contains("version")) {
-            out.headers.emplace_back("ETag", "\"" + j["version"].dump() + "\"");
-          }
-        }
         return reply(std::move(out), "/v1/operations/{id}");
       }
       if (m == "PUT") {
-        return submit(std::string(engine::kOperationModify), id, "/v1/operations/{id}",
-                      [](HttpResponse& r) {
-                        auto j = json::parse(r.body, nullptr, false);
-                        if (r.status == 200 && j.is_object() && j.contains("version")) {
-                          r.headers.emplace_back("ETag", "\"" + j["version"].dump() + "\"");
-                        }
-                      });
+        return submit(std::string(engine::kOperationModify), id, "/v1/operations/{id}");
       }
       return method_not_allowed("GET, PUT", "/v1/operations/{id}");
     }

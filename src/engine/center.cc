@@ -112,14 +112,15 @@ std::vector<std::string> Strings(const json& a) {
 }
 
 Result<Operation> OperationFromCommand(const json& op_json) {
-  return ParseOperationJson(Canon(op_json), OperationForm::kNotification);
+  return ParseOperationValue(op_json, OperationForm::kNotification);
 }
 
 }  // namespace
 
 class CenterApply {
  public:
-  CenterApply(Center& c, uint64_t seq, const json& e) : c_(c), st_(*c.st_), seq_(seq), e_(e) {}
+  CenterApply(Center& c, uint64_t seq, const json& e, const Operation* hint)
+      : c_(c), st_(*c.st_), seq_(seq), e_(e), hint_(hint) {}
 
   Status Run() {
     const std::string type = e_.at("type").get<std::string>();
@@ -138,10 +139,12 @@ class CenterApply {
       c_.token_to_user_[u.token_hash] = u.name;
       c_.users_[u.name] = std::move(u);
     } else if (type == kOperationNotify || type == kOperationModify) {
-      Result<Operation> op = OperationFromCommand(cmd.at("operation"));
+      Result<Operation> op = hint_ != nullptr ? Result<Operation>(*hint_)
+                                              : OperationFromCommand(cmd.at("operation"));
       if (!op.ok()) return Status::Internal("entry's operation does not parse: " + op.status().ToString());
       op->state = ParseOpState(res.at("state").get<std::string>()).value();
       op->version = res.at("version").get<int64_t>();
+      c_.ForgetRendered(op->id);
       OpMeta& m = st_.ops[op->id];
       if (type == kOperationNotify) {
         m.created_by = e_.at("actor").at("user").get<std::string>();
@@ -157,6 +160,7 @@ class CenterApply {
         if (f.value("effect", "") == "preempt" && f.contains("operation")) {
           auto it = st_.ops.find(f["operation"].get<std::string>());
           if (it != st_.ops.end()) {
+            c_.ForgetRendered(it->first);
             it->second.notices.push_back(Canon(json{{"type", "preempted"},
                                                     {"by", id},
                                                     {"seq", seq_},
@@ -168,6 +172,7 @@ class CenterApply {
       Operation op = *Find(cmd.at("id").get<std::string>());
       op.state = ParseOpState(res.at("state").get<std::string>()).value();
       op.version = res.at("version").get<int64_t>();
+      c_.ForgetRendered(op.id);
       OpMeta& m = st_.ops.at(op.id);
       m.approvals = ApprovalsFromJson(res.at("approvals"));
       SetDecision(&m, res.at("decision"), op.state);
@@ -177,6 +182,7 @@ class CenterApply {
       Operation op = *Find(cmd.at("id").get<std::string>());
       op.state = ParseOpState(res.at("state").get<std::string>()).value();
       op.version = res.at("version").get<int64_t>();
+      c_.ForgetRendered(op.id);
       OpMeta& m = st_.ops.at(op.id);
       if (op.state != OpState::kPendingApproval) m.approvers.clear();
       Touch(&m);
@@ -213,6 +219,7 @@ class CenterApply {
                  {"at", FormatRfc3339(at_)}};
           if (f.contains("decision")) n["decision"] = f["decision"];
           if (f.contains("error")) n["error"] = f["error"];
+          c_.ForgetRendered(it->first);
           it->second.notices.push_back(Canon(n));
           it->second.updated_seq = seq_;
           it->second.updated_at = at_;
@@ -263,7 +270,10 @@ class CenterApply {
       r.type = type;
       r.target = k.value("target", "");
       r.body_hash = k.at("body_hash").get<std::string>();
-      r.reply = Reply{ReplyStatusFor(type), Canon(res)};
+      r.reply = Reply{ReplyStatusFor(type), Canon(res), "", res.value("id", "")};
+      if (res.contains("version") && res["version"].is_number_integer()) {
+        r.reply.etag = std::to_string(res["version"].get<int64_t>());
+      }
       st_.idempotency[e_.at("actor").at("user").get<std::string>() + '\n' +
                       k.at("key").get<std::string>()] = std::move(r);
     }
@@ -303,10 +313,11 @@ class CenterApply {
   Center::State& st_;
   uint64_t seq_;
   const json& e_;
+  const Operation* hint_;
   Time at_;
 };
 
-Status Center::Apply(uint64_t seq, const json& entry) {
+Status Center::Apply(uint64_t seq, const json& entry, const Operation* hint) {
   if (seq != last_seq_ + 1) {
     return Status::Internal(Cat("entry ", seq, " applied after ", last_seq_));
   }
@@ -315,7 +326,7 @@ Status Center::Apply(uint64_t seq, const json& entry) {
       return Status::Internal(Cat("entry at position ", seq, " says it is ",
                                            entry.at("seq").get<uint64_t>()));
     }
-    Status s = CenterApply(*this, seq, entry).Run();
+    Status s = CenterApply(*this, seq, entry, hint).Run();
     if (!s.ok()) return s;
   } catch (const std::exception& e) {
     return Status::Internal(Cat("entry ", seq, " is not well formed: ", e.what()));
@@ -357,7 +368,10 @@ json ApprovalsOut(const std::vector<Approval>& approvals) {
 // Replies may quote what a client sent (an id from the path): never let a
 // byte that is not UTF-8 stop the dump.
 Reply Json(int status, const json& j) {
-  return Reply{status, j.dump(-1, ' ', false, json::error_handler_t::replace)};
+  Reply r;
+  r.status = status;
+  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
 }
 
 Reply ErrorReply(int status, const char* code, const std::string& message,
@@ -385,10 +399,31 @@ json OperationOut(const Operation& op, const OpMeta& m) {
 }
 }  // namespace
 
+void Center::ForgetRendered(const std::string& id) {
+  std::lock_guard<std::mutex> lock(render_mu_);
+  rendered_.erase(id);
+}
+
 Reply Center::GetOperation(std::string_view id) const {
   const Operation* op = store_.Find(id);
   if (op == nullptr) return ErrorReply(404, "not_found", Cat("no operation '", id, "'"));
-  return Json(200, OperationOut(*op, st_->ops.at(op->id)));
+  std::shared_ptr<const std::string> body;
+  {
+    std::lock_guard<std::mutex> lock(render_mu_);
+    auto it = rendered_.find(op->id);
+    if (it != rendered_.end()) body = it->second;
+  }
+  if (body == nullptr) {
+    body = std::make_shared<const std::string>(Json(200, OperationOut(*op, st_->ops.at(op->id))).body);
+    std::lock_guard<std::mutex> lock(render_mu_);
+    constexpr size_t kMaxRendered = 100000;
+    if (rendered_.size() >= kMaxRendered) rendered_.clear();
+    rendered_[op->id] = body;
+  }
+  Reply r;
+  r.body = *body;
+  r.etag = std::to_string(op->version);
+  return r;
 }
 
 Reply Center::ListOperations(std::string_view state, std::string_view party) const {

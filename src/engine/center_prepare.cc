@@ -262,9 +262,15 @@ class CenterPrepare {
           json{{"key", cmd_.idempotency_key}, {"body_hash", body_hash}, {"target", cmd_.target}};
     }
     Prepared p;
+    p.operation = std::move(operation_);
     p.bytes = Canon(entry);
     p.reply.status = ReplyStatusFor(t);
     p.reply.body = Canon(entry["result"]);
+    const json& res = entry["result"];
+    if (auto it = res.find("id"); it != res.end() && it->is_string()) p.reply.id = it->get<std::string>();
+    if (auto it = res.find("version"); it != res.end() && it->is_number_integer()) {
+      p.reply.etag = std::to_string(it->get<int64_t>());
+    }
     p.entry = std::make_shared<const json>(std::move(entry));
     return p;
   }
@@ -337,12 +343,11 @@ class CenterPrepare {
     return op;
   }
 
-  json OperationResult(const std::string& id, int64_t version, OpState state,
-                       const std::string& decision_json) {
+  json OperationResult(const std::string& id, int64_t version, OpState state, json decision) {
     return json{{"id", id},
                 {"version", version},
                 {"state", OpStateName(state)},
-                {"decision", json::parse(decision_json)}};
+                {"decision", std::move(decision)}};
   }
 
   // --- agreement.init ---
@@ -416,6 +421,15 @@ class CenterPrepare {
   // Parses a notification body (with id and submitted_by filled in) into an
   // operation; `body` becomes its canonical form.
   Result<Operation> ParseNotification(json* body, const std::string& id) {
+    if (PreParsed* pre = cmd_.pre.get(); pre != nullptr && (pre->operation || !pre->op_status.ok())) {
+      if (!pre->op_status.ok()) return pre->op_status;
+      Operation op = std::move(*pre->operation);
+      pre->operation.reset();
+      op.id = id;
+      (*body)["id"] = id;  // submitted_by was set by PreParse
+      if (Status s = CheckReferences(agreement(), op); !s.ok()) return s;
+      return op;
+    }
     if (auto it = body->find("submitted_by"); it != body->end()) {
       if (!it->is_string() || it->get<std::string>() != cmd_.actor.party) {
         return Status::Invalid("submitted_by",
@@ -425,18 +439,29 @@ class CenterPrepare {
     }
     (*body)["submitted_by"] = cmd_.actor.party;
     (*body)["id"] = id;
-    Result<Operation> op = ParseOperationJson(Canon(*body), OperationForm::kNotification);
+    Result<Operation> op = ParseOperationValue(*body, OperationForm::kNotification);
     if (!op.ok()) return op.status();
     if (Status s = CheckReferences(agreement(), *op); !s.ok()) return s;
     return op;
   }
 
   // --- operation.notify ---
+  // The request body: PreParse's when there is one, else parsed here.
+  Result<json> Body(bool empty_ok) {
+    if (PreParsed* pre = cmd_.pre.get(); pre != nullptr && (pre->body || !pre->body_status.ok())) {
+      if (!pre->body_status.ok()) return pre->body_status;
+      json b = std::move(*pre->body);
+      pre->body.reset();
+      return b;
+    }
+    return ParseBody(cmd_.body, empty_ok);
+  }
+
   Result<json> Notify() {
     if (Status s = RequireRole({Role::kPlanner, Role::kOfficer}, "notify operations"); !s.ok()) {
       return s;
     }
-    Result<json> body = ParseBody(cmd_.body, false);
+    Result<json> body = Body(false);
     if (!body.ok()) return body.status();
     std::string id = Cat("op-", seq_);
     if (auto it = body->find("id"); it != body->end() && !it->is_null()) {
@@ -458,7 +483,8 @@ class CenterPrepare {
     Result<Decision> d = Decide(*c_.rules_, c_.store_, *op, at_);
     if (!d.ok()) return d.status();
     command_ = json{{"operation", std::move(*body)}};
-    return OperationResult(id, 1, StateFor(d->outcome), DecisionToJson(*d));
+    operation_ = std::make_shared<const Operation>(std::move(*op));
+    return OperationResult(id, 1, StateFor(d->outcome), DecisionJsonValue(*d));
   }
 
   // --- operation.modify ---
@@ -478,7 +504,7 @@ class CenterPrepare {
       return Status::Conflict(Cat("an operation that is ", OpStateName(old.state),
                                            " cannot be modified"));
     }
-    Result<json> body = ParseBody(cmd_.body, false);
+    Result<json> body = Body(false);
     if (!body.ok()) return body.status();
     if (auto it = body->find("id"); it != body->end() && *it != old.id) {
       return Status::Invalid("id", Cat("must be absent or '", old.id, "'"));
@@ -492,7 +518,8 @@ class CenterPrepare {
     Result<Decision> d = Decide(*c_.rules_, c_.store_, *op, at_);
     if (!d.ok()) return d.status();
     command_ = json{{"id", old.id}, {"if_match", *cmd_.if_match}, {"operation", std::move(*body)}};
-    return OperationResult(old.id, old.version + 1, StateFor(d->outcome), DecisionToJson(*d));
+    operation_ = std::make_shared<const Operation>(std::move(*op));
+    return OperationResult(old.id, old.version + 1, StateFor(d->outcome), DecisionJsonValue(*d));
   }
 
   // --- operation.approve ---
@@ -528,7 +555,7 @@ class CenterPrepare {
     std::vector<Approval> approvals = meta.approvals;
     approvals.push_back({party, cmd_.actor.user, *approve, *reason, at_, seq_});
     OpState state = OpState::kPendingApproval;
-    std::string decision = meta.decision_json;
+    json decision = json::parse(meta.decision_json);
     if (!*approve) {
       state = OpState::kRejected;
     } else {
@@ -540,7 +567,7 @@ class CenterPrepare {
         // Decided again against the state at this moment (API.md).
         Result<Decision> d = Decide(*c_.rules_, c_.store_, *op, meta.received_at);
         if (!d.ok()) return d.status();
-        decision = DecisionToJson(*d);
+        decision = DecisionJsonValue(*d);
         if (d->outcome == Outcome::kRejected) {
           state = OpState::kRejected;
         } else if (d->outcome == Outcome::kAccepted ||
@@ -550,7 +577,7 @@ class CenterPrepare {
         }
       }
     }
-    json result = OperationResult(op->id, op->version + 1, state, decision);
+    json result = OperationResult(op->id, op->version + 1, state, std::move(decision));
     result["approvals"] = ApprovalsJson(approvals);
     return result;
   }
@@ -685,7 +712,7 @@ class CenterPrepare {
       bool breaks = d->outcome == Outcome::kRejected;
       for (const std::string& p : d->approvers) breaks = breaks || !have.count(p);
       if (breaks) {
-        flagged.push_back(json{{"operation", op->id}, {"decision", json::parse(DecisionToJson(*d))}});
+        flagged.push_back(json{{"operation", op->id}, {"decision", DecisionJsonValue(*d)}});
       }
     }
     result["state"] = "in_force";
@@ -810,7 +837,42 @@ class CenterPrepare {
   Time at_;
   uint64_t seq_;
   json command_ = json::object();
+  std::shared_ptr<const Operation> operation_;
 };
+
+std::shared_ptr<PreParsed> Center::PreParse(const Command& cmd) {
+  if (cmd.type != kOperationNotify && cmd.type != kOperationModify) return nullptr;
+  auto pre = std::make_shared<PreParsed>();
+  try {
+    Result<json> body = ParseBody(cmd.body, false);
+    if (!body.ok()) {
+      pre->body_status = body.status();
+      return pre;
+    }
+    json b = std::move(body).value();
+    // As ParseNotification: submitted_by comes from the token; the id is
+    // set by Prepare (a null one is as good as none).
+    if (auto it = b.find("submitted_by"); it != b.end() &&
+                                          (!it->is_string() || it->get<std::string>() != cmd.actor.party)) {
+      pre->op_status = Status::Invalid(
+          "submitted_by", Cat("comes from your token: must be absent or '", cmd.actor.party, "'"));
+    } else {
+      b["submitted_by"] = cmd.actor.party;
+      // A bad id fails here too, but Prepare checks the id first and says so.
+      if (auto it = b.find("id"); it != b.end() && it->is_null()) b.erase(it);
+      Result<Operation> op = ParseOperationValue(b, OperationForm::kNotification);
+      if (op.ok()) {
+        pre->operation = std::make_shared<Operation>(std::move(op).value());
+      } else {
+        pre->op_status = op.status();
+      }
+    }
+    pre->body = std::make_shared<json>(std::move(b));
+  } catch (const json::exception&) {
+    return nullptr;  // Prepare will do it all (and report what went wrong)
+  }
+  return pre;
+}
 
 Status Center::Recheck(uint64_t seq, std::string_view bytes) const {
   json e = json::parse(bytes.begin(), bytes.end(), nullptr, false);

@@ -419,6 +419,10 @@ Status Center::LoadSnapshot(uint64_t seq, std::string_view bytes) {
   users_ = std::move(fresh.users_);
   token_to_user_ = std::move(fresh.token_to_user_);
   st_ = std::move(fresh.st_);
+  {
+    std::lock_guard<std::mutex> lock(render_mu_);
+    rendered_.clear();
+  }
   fresh.st_ = std::make_unique<State>();
   last_seq_ = fresh.last_seq_;
   return Status::Ok();

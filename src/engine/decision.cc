@@ -51,13 +51,21 @@ Decision MakeDecision(std::vector<Finding> findings) {
   return d;
 }
 
-std::string DecisionToJson(const Decision& d) {
-  nlohmann::ordered_json j;
+template <typename Json>
+Json DecisionToJsonT(const Decision& d);
+
+std::string DecisionToJson(const Decision& d) { return DecisionToJsonT<nlohmann::ordered_json>(d).dump(); }
+
+nlohmann::json DecisionJsonValue(const Decision& d) { return DecisionToJsonT<nlohmann::json>(d); }
+
+template <typename Json>
+Json DecisionToJsonT(const Decision& d) {
+  Json j;
   j["outcome"] = std::string(OutcomeName(d.outcome));
   j["approvers"] = d.approvers;
-  auto fs = nlohmann::ordered_json::array();
+  auto fs = Json::array();
   for (const Finding& f : d.findings) {
-    nlohmann::ordered_json o;
+    Json o;
     o["rule"] = f.rule;
     o["effect"] = std::string(FindingEffectName(f.effect));
     if (!f.area.empty()) o["area"] = f.area;
@@ -70,7 +78,7 @@ std::string DecisionToJson(const Decision& d) {
     fs.push_back(std::move(o));
   }
   j["findings"] = std::move(fs);
-  return j.dump();
+  return j;
 }
 
 }  // namespace jic::engine

@@ -278,6 +278,10 @@ Result<Operation> ParseOperationJson(std::string_view text, OperationForm form) 
   json j;
   std::string error;
   if (!ParseJson(text, &j, &error)) return Status::Invalid("", "not valid JSON: " + error);
+  return ParseOperationValue(j, form);
+}
+
+Result<Operation> ParseOperationValue(const nlohmann::json& j, OperationForm form) {
   Parser p;
   Operation op;
   const bool state_line = form == OperationForm::kStateLine;

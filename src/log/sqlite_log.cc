@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 namespace jic::log {
 namespace {
@@ -17,6 +20,8 @@ struct StmtFinalizer {
 using Db = std::unique_ptr<sqlite3, DbCloser>;
 using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
+Status ExecOn(sqlite3* db, const char* sql);
+
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS jic_log_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO jic_log_meta (key, value) VALUES ('format', 'jic-log-1');
@@ -26,7 +31,26 @@ CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, bytes BLOB NOT NU
 
 class SqliteLog final : public Log {
  public:
-  SqliteLog(Db db, uint64_t next) : db_(std::move(db)), next_(next) {}
+  SqliteLog(Db db, uint64_t next, Db checkpoint_db)
+      : db_(std::move(db)), checkpoint_db_(std::move(checkpoint_db)), next_(next) {
+    // Checkpoints (copying the WAL into the database, and syncing it) run on
+    // their own connection and thread, so that an append never waits for
+    // one: a PASSIVE checkpoint does not block writers.
+    if (checkpoint_db_) checkpointer_ = std::thread([this] { CheckpointLoop(); });
+  }
+
+  ~SqliteLog() override {
+    {
+      std::lock_guard<std::mutex> lock(stop_mu_);
+      stop_ = true;
+    }
+    stop_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
+    if (checkpoint_db_) {
+      // Leave a small WAL behind.
+      ExecOn(checkpoint_db_.get(), "PRAGMA wal_checkpoint(TRUNCATE)").IgnoreError("best effort");
+    }
+  }
 
   uint64_t next_seq() const override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -140,8 +164,24 @@ class SqliteLog final : public Log {
     return Status::Ok();
   }
 
+  void CheckpointLoop() {
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    while (!stop_) {
+      stop_cv_.wait_for(lock, std::chrono::milliseconds(200));
+      if (stop_) break;
+      lock.unlock();
+      ExecOn(checkpoint_db_.get(), "PRAGMA wal_checkpoint(PASSIVE)").IgnoreError("retried later");
+      lock.lock();
+    }
+  }
+
   mutable std::mutex mu_;
   Db db_;          // guarded by mu_
+  Db checkpoint_db_;  // the checkpointer thread's
+  std::thread checkpointer_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;  // guarded by stop_mu_
   uint64_t next_;  // guarded by mu_
 };
 
@@ -194,7 +234,22 @@ Result<std::unique_ptr<Log>> OpenSqliteLog(const std::string& path) {
     next = static_cast<uint64_t>(sqlite3_column_int64(q, 0));
   }
   sqlite3_finalize(q);
-  return std::unique_ptr<Log>(std::make_unique<SqliteLog>(std::move(db), next));
+  // The writer never checkpoints; a second connection does, in the background.
+  if (Status s = ExecOn(db.get(), "PRAGMA wal_autocheckpoint=0"); !s.ok()) {
+    return Status::IoError("cannot open log " + path + ": " + s.message());
+  }
+  sqlite3* cp_raw = nullptr;
+  Db cp;
+  if (sqlite3_open_v2(path.c_str(), &cp_raw, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+    cp.reset(cp_raw);
+    sqlite3_busy_timeout(cp.get(), 5000);
+    ExecOn(cp.get(), "PRAGMA synchronous=FULL").IgnoreError("the default is FULL too");
+  } else {
+    if (cp_raw) sqlite3_close(cp_raw);
+    // Without it the writer checkpoints, as SQLite does by default.
+    ExecOn(db.get(), "PRAGMA wal_autocheckpoint=1000").IgnoreError("best effort");
+  }
+  return std::unique_ptr<Log>(std::make_unique<SqliteLog>(std::move(db), next, std::move(cp)));
 }
 
 }  // namespace jic::log

@@ -28,6 +28,8 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // The id of the resource a command made (for a Location header).
+  std::string location_id;
   // The route template ("/v1/operations/{id}"), for metrics and logs.
   std::string route;
   // GET /v1/events: instead of a body, stream the entries after

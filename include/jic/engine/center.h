@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,6 +67,16 @@ inline constexpr std::string_view kAlertUpdate = "alert.update";
 inline constexpr std::string_view kAlertResolve = "alert.resolve";
 inline constexpr std::string_view kAlertAck = "alert.ack";
 
+// The part of a command's work that needs no state (parsing and validating
+// its body), done ahead by the caller's thread so that the one writer does
+// less. Center::PreParse makes it; Prepare consumes it.
+struct PreParsed {
+  Status body_status;                    // the body as JSON
+  std::shared_ptr<nlohmann::json> body;  // when body_status is OK
+  Status op_status;                      // the operation in it (notify, modify)
+  std::shared_ptr<Operation> operation;  // when op_status is OK; its id not set
+};
+
 // A command as the API hands it over.
 struct Command {
   std::string type;
@@ -77,12 +88,16 @@ struct Command {
   // Replay only: the recorded hash of the original body (the replayed body
   // is the recorded, normalized one).
   std::optional<std::string> recorded_body_hash;
+  // Optional: Center::PreParse(*this), computed on another thread.
+  std::shared_ptr<PreParsed> pre;
 };
 
 // What the center answers a command or query: an HTTP status and JSON body.
 struct Reply {
   int status = 200;
   std::string body;
+  std::string etag;  // the resource's version, when it has one ("" otherwise)
+  std::string id;    // the resource the command made or changed, if any
 };
 
 // A command made ready for the log.
@@ -92,6 +107,9 @@ struct Prepared {
   std::string bytes;
   std::shared_ptr<const nlohmann::json> entry;
   Reply reply;  // what the client hears once the entry is durable
+  // notify / modify: the operation as decided (Apply may use it rather than
+  // parse the entry's copy again).
+  std::shared_ptr<const Operation> operation;
 };
 
 struct User {
@@ -118,12 +136,19 @@ class Center {
   // Errors (nothing to record): InvalidArgument (400, with field paths),
   // Unauthenticated, PermissionDenied (403), NotFound (404), Conflict (409),
   // Stale (412).
+  // Prepare uses and consumes cmd.pre when it is set: the outcome is the
+  // same as without it.
   Result<Prepared> Prepare(const Command& cmd, Time at, uint64_t seq) const;
+
+  // The stateless part of Prepare for `cmd` (notify and modify; null for
+  // other types). Pure and thread-safe: call it on any thread.
+  static std::shared_ptr<PreParsed> PreParse(const Command& cmd);
 
   // Folds entry `seq` into the state. REQUIRES: seq == last_seq() + 1.
   // Internal error when the entry is not one this center could have made
   // (a corrupt log): the state is then unspecified.
-  Status Apply(uint64_t seq, const nlohmann::json& entry);
+  // `hint`: the Prepared::operation of this entry, when at hand.
+  Status Apply(uint64_t seq, const nlohmann::json& entry, const Operation* hint = nullptr);
   Status ApplyBytes(uint64_t seq, std::string_view bytes);
 
   // replay-check, one entry: prepares the command recorded in `bytes`
@@ -184,6 +209,12 @@ class Center {
   std::unordered_map<std::string, std::string> token_to_user_;  // hash -> name
   std::unique_ptr<State> st_;
   uint64_t last_seq_ = 0;
+
+  // Operations as GET renders them, made on first read and dropped when the
+  // operation changes (Apply) or the cache grows past its bound.
+  void ForgetRendered(const std::string& id);
+  mutable std::mutex render_mu_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const std::string>> rendered_;  // guarded by render_mu_
 
   friend class CenterPrepare;
   friend class CenterApply;

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <optional>
+
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,5 +45,7 @@ Decision MakeDecision(std::vector<Finding> findings);
 
 // {"outcome": ..., "approvers": [...], "findings": [{"rule", "effect", ...}]}
 std::string DecisionToJson(const Decision& d);
+// The same as a JSON value (members sorted, as in log entries).
+nlohmann::json DecisionJsonValue(const Decision& d);
 
 }  // namespace jic::engine

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "jic/base/status.h"
 #include "jic/engine/operation.h"
 
@@ -26,6 +28,10 @@ enum class OperationForm {
 // path, e.g. `volumes[0].volume.outline_polygon.vertices[2].lat: latitude 91
 // is outside -90..90`.
 Result<Operation> ParseOperationJson(std::string_view json, OperationForm form);
+
+// The same, from a parsed JSON value (what ParseOperationJson does after
+// parsing the text).
+Result<Operation> ParseOperationValue(const nlohmann::json& value, OperationForm form);
 
 // The operation as JSON in the same shape (state and version included).
 // Polygon vertices come out counter-clockwise, as the engine keeps them.

@@ -155,6 +155,7 @@ class CenterApply {
       SetDecision(&m, res.at("decision"), op->state);
       Touch(&m);
       const std::string id = op->id;
+      c_.IndexAircraft(*op);
       c_.store_.Put(std::move(op).value());
       for (const json& f : res.at("decision").at("findings")) {
         if (f.value("effect", "") == "preempt" && f.contains("operation")) {
@@ -237,6 +238,8 @@ class CenterApply {
     } else if (type == kAlertRaise) {
       Alert a;
       a.id = res.at("id").get<std::string>();
+      a.key = cmd.value("key", "");
+      if (!a.key.empty()) c_.open_alert_by_key_[a.key] = a.id;
       a.type = cmd.at("type").get<std::string>();
       a.state = "open";
       a.parties = Strings(cmd.at("parties"));
@@ -255,7 +258,10 @@ class CenterApply {
       a.updated_at = at_;
       if (cmd.contains("detail")) a.detail_json = Canon(cmd["detail"]);
       if (cmd.contains("predicted")) a.predicted = cmd["predicted"].get<bool>();
-      if (type == kAlertResolve) a.resolved_at = at_;
+      if (type == kAlertResolve) {
+        a.resolved_at = at_;
+        if (!a.key.empty()) c_.open_alert_by_key_.erase(a.key);
+      }
       if (type == kAlertAck) {
         a.acks.push_back({e_.at("actor").at("user").get<std::string>(),
                           e_.at("actor").at("party").get<std::string>(), cmd.value("note", ""),
@@ -399,6 +405,35 @@ json OperationOut(const Operation& op, const OpMeta& m) {
 }
 }  // namespace
 
+void Center::IndexAircraft(const Operation& op) {
+  for (const Aircraft& a : op.aircraft) {
+    for (const std::string* k : {&a.icao24, &a.callsign}) {
+      if (k->empty()) continue;
+      auto& ids = ops_by_aircraft_[*k];
+      if (std::find(ids.begin(), ids.end(), op.id) == ids.end()) ids.push_back(op.id);
+    }
+  }
+}
+
+void Center::OperationsOfAircraft(std::string_view icao24, std::string_view callsign,
+                                  std::vector<const Operation*>* out) const {
+  out->clear();
+  for (std::string_view k : {icao24, callsign}) {
+    if (k.empty()) continue;
+    auto it = ops_by_aircraft_.find(std::string(k));
+    if (it == ops_by_aircraft_.end()) continue;
+    for (const std::string& id : it->second) {
+      const Operation* op = store_.Find(id);
+      if (op == nullptr || (op->state != OpState::kAccepted && op->state != OpState::kActivated)) continue;
+      bool lists = false;
+      for (const Aircraft& a : op->aircraft) lists = lists || a.icao24 == k || a.callsign == k;
+      if (lists && std::find(out->begin(), out->end(), op) == out->end()) out->push_back(op);
+    }
+  }
+  std::sort(out->begin(), out->end(),
+            [](const Operation* a, const Operation* b) { return a->id < b->id; });
+}
+
 void Center::ForgetRendered(const std::string& id) {
   std::lock_guard<std::mutex> lock(render_mu_);
   rendered_.erase(id);
@@ -503,6 +538,7 @@ json AlertOut(const Alert& a) {
     acks.push_back(std::move(o));
   }
   json j{{"id", a.id},
+         {"key", a.key},
          {"type", a.type},
          {"state", a.state},
          {"parties", a.parties},

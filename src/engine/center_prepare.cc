@@ -764,8 +764,8 @@ class CenterPrepare {
     }
     Result<json> body = ParseBody(cmd_.body, false);
     if (!body.ok()) return body.status();
-    if (Status s = OnlyKeys(*body, {"type", "parties", "tracks", "operation", "area", "predicted",
-                                    "detail"});
+    if (Status s = OnlyKeys(*body, {"type", "key", "parties", "tracks", "operation", "area",
+                                    "predicted", "detail"});
         !s.ok()) {
       return s;
     }
@@ -781,6 +781,19 @@ class CenterPrepare {
     }
     if (!cmd.contains("detail")) cmd["detail"] = json::object();
     if (!cmd["detail"].is_object()) return Status::Invalid("detail", "expected an object");
+    for (const char* k : {"key", "operation", "area"}) {
+      if (cmd.contains(k) && !cmd[k].is_string()) return Status::Invalid(k, "expected a string");
+    }
+    if (cmd.contains("predicted") && !cmd["predicted"].is_boolean()) {
+      return Status::Invalid("predicted", "expected a boolean");
+    }
+    if (cmd.contains("key")) {
+      const std::string key = cmd["key"].get<std::string>();
+      if (key.empty() || key.size() > 200) return Status::Invalid("key", "must be 1-200 characters");
+      if (c_.open_alert_by_key_.count(key)) {
+        return Status::Conflict(Cat("an alert with key '", key, "' is open"));
+      }
+    }
     command_ = std::move(cmd);
     return json{{"id", Cat("al-", seq_)}, {"state", "open"}};
   }
@@ -790,13 +803,18 @@ class CenterPrepare {
     if (cmd_.actor.role != Role::kSystem) {
       return Status::PermissionDenied("alerts are changed by the center's monitor");
     }
+    // The monitor names an alert by its id or by its key.
     auto it = st_.alerts.find(cmd_.target);
+    if (it == st_.alerts.end()) {
+      auto k = c_.open_alert_by_key_.find(cmd_.target);
+      if (k != c_.open_alert_by_key_.end()) it = st_.alerts.find(k->second);
+    }
     if (it == st_.alerts.end()) return Status::NotFound(Cat("no alert '", cmd_.target, "'"));
     if (it->second.state == "resolved") return Status::Conflict("the alert is resolved");
     Result<json> body = ParseBody(cmd_.body, true);
     if (!body.ok()) return body.status();
     if (Status s = OnlyKeys(*body, {"detail", "predicted"}); !s.ok()) return s;
-    json cmd{{"id", cmd_.target}};
+    json cmd{{"id", it->first}};
     if (body->contains("detail")) {
       if (!(*body)["detail"].is_object()) return Status::Invalid("detail", "expected an object");
       cmd["detail"] = (*body)["detail"];
@@ -807,7 +825,7 @@ class CenterPrepare {
       cmd["predicted"] = *p;
     }
     command_ = std::move(cmd);
-    return json{{"id", cmd_.target},
+    return json{{"id", it->first},
                 {"state", resolve ? std::string("resolved") : it->second.state}};
   }
 

@@ -1,7 +1,7 @@
 // Center snapshots: the whole state in a compact binary form, so a restart
 // reads one blob and the entries after it instead of the whole log.
 //
-// Layout: "JICSNAP1", then fields in a fixed order: unsigned varints,
+// Layout: "JICSNAP2", then fields in a fixed order: unsigned varints,
 // zigzag varints, IEEE doubles (8 bytes, little-endian), strings (varint
 // length + bytes). Operations keep their geometry as S2 points (and circles
 // as caps), exactly, so decisions after a restart are those of a replay.
@@ -16,7 +16,7 @@ namespace jic::engine {
 
 namespace {
 
-constexpr std::string_view kMagic = "JICSNAP1";
+constexpr std::string_view kMagic = "JICSNAP2";  // 2: alerts keep their key
 
 class Writer {
  public:
@@ -223,6 +223,7 @@ std::string Center::Snapshot() const {
   for (const std::string& id : st_->alert_order) {
     const Alert& a = st_->alerts.at(id);
     w.S(a.id);
+    w.S(a.key);
     w.S(a.type);
     w.S(a.state);
     PutStrings(w, a.parties);
@@ -340,6 +341,7 @@ Status Center::LoadSnapshot(uint64_t seq, std::string_view bytes) {
       m.approvals = GetApprovals(r);
       m.notices = GetStrings(r);
       fresh.st_->ops[op.id] = std::move(m);
+      fresh.IndexAircraft(op);
       fresh.store_.Put(std::move(op));
     }
     for (size_t n = r.Count(); n > 0; --n) {
@@ -363,6 +365,7 @@ Status Center::LoadSnapshot(uint64_t seq, std::string_view bytes) {
     for (size_t n = r.Count(); n > 0; --n) {
       Alert a;
       a.id = r.S();
+      a.key = r.S();
       a.type = r.S();
       a.state = r.S();
       a.parties = GetStrings(r);
@@ -383,6 +386,7 @@ Status Center::LoadSnapshot(uint64_t seq, std::string_view bytes) {
         k.at = r.T();
       }
       fresh.st_->alert_order.push_back(a.id);
+      if (!a.key.empty() && a.state != "resolved") fresh.open_alert_by_key_[a.key] = a.id;
       fresh.st_->alerts[a.id] = std::move(a);
     }
     for (size_t n = r.Count(); n > 0; --n) {
@@ -418,6 +422,8 @@ Status Center::LoadSnapshot(uint64_t seq, std::string_view bytes) {
   store_.Swap(fresh.store_);
   users_ = std::move(fresh.users_);
   token_to_user_ = std::move(fresh.token_to_user_);
+  open_alert_by_key_ = std::move(fresh.open_alert_by_key_);
+  ops_by_aircraft_ = std::move(fresh.ops_by_aircraft_);
   st_ = std::move(fresh.st_);
   {
     std::lock_guard<std::mutex> lock(render_mu_);

@@ -56,6 +56,7 @@ struct Amendment {
 
 struct Alert {
   std::string id;
+  std::string key;  // the monitor's name for it ("" when none)
   std::string type;
   std::string state;  // open | acknowledged | resolved
   std::vector<std::string> parties;

@@ -508,7 +508,7 @@ TEST(CenterTest, SnapshotRestoresTheSameState) {
   // Corrupt snapshots are refused and leave the state alone.
   Center other;
   EXPECT_FALSE(other.LoadSnapshot(h.center.last_seq(), snap.substr(0, snap.size() / 2)).ok());
-  EXPECT_FALSE(other.LoadSnapshot(h.center.last_seq(), "JICSNAP1\xff\xff").ok());
+  EXPECT_FALSE(other.LoadSnapshot(h.center.last_seq(), "JICSNAP2\xff\xff").ok());
   EXPECT_FALSE(other.LoadSnapshot(h.center.last_seq() + 1, snap).ok());
   EXPECT_FALSE(other.initialized());
 }

@@ -186,6 +186,12 @@ class Center {
   // The entry as the event stream shows it (token hashes removed).
   static std::string EntryForEvents(const nlohmann::json& entry);
 
+  // The operations in state accepted or activated that list this aircraft
+  // (by ICAO address, or by callsign when given), ordered by id. Pointers
+  // valid until the next Apply.
+  void OperationsOfAircraft(std::string_view icao24, std::string_view callsign,
+                            std::vector<const Operation*>* out) const;
+
   // Counts for /metrics.
   struct Counts {
     size_t operations = 0, users = 0, amendments = 0, alerts_open = 0;
@@ -207,12 +213,17 @@ class Center {
   OperationStore store_;
   std::unordered_map<std::string, User> users_;  // by name
   std::unordered_map<std::string, std::string> token_to_user_;  // hash -> name
+  std::unordered_map<std::string, std::string> open_alert_by_key_;  // key -> id, not resolved
+  // Operations by the aircraft they list (icao24 and callsign), for the
+  // monitor's association; may hold ids that no longer list it (checked on use).
+  std::unordered_map<std::string, std::vector<std::string>> ops_by_aircraft_;
   std::unique_ptr<State> st_;
   uint64_t last_seq_ = 0;
 
   // Operations as GET renders them, made on first read and dropped when the
   // operation changes (Apply) or the cache grows past its bound.
   void ForgetRendered(const std::string& id);
+  void IndexAircraft(const Operation& op);
   mutable std::mutex render_mu_;
   mutable std::unordered_map<std::string, std::shared_ptr<const std::string>> rendered_;  // guarded by render_mu_
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-20}
 mkdir -p build-fuzz/findings
-for t in agreement operation command; do
+for t in agreement operation command sbs track_json; do
   corpus=build-fuzz/corpus/$t
   mkdir -p "$corpus"
   cp -n fuzz/corpus/$t/* "$corpus"/ 2>/dev/null || true

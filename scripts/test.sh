@@ -24,7 +24,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 step "fuzz targets, ${FUZZ_SECONDS}s each"
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "$JOBS" --target agreement_fuzzer operation_fuzzer command_fuzzer
+cmake --build --preset fuzz -j "$JOBS" --target agreement_fuzzer operation_fuzzer command_fuzzer \
+  sbs_fuzzer track_json_fuzzer
 bash scripts/fuzz.sh "$FUZZ_SECONDS"
 
 step "demo scenario decides as expected (engine, then the served center)"

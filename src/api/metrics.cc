@@ -121,6 +121,7 @@ std::string Metrics::Render(const Coordinator& c) const {
   Head(out, "jic_event_subscribers_dropped_total", "counter", "Event streams dropped for falling behind.");
   out += "jic_event_subscribers_dropped_total " +
          std::to_string(const_cast<Coordinator&>(c).events().dropped_total()) + "\n";
+  for (const auto& source : sources_) out += source();
   return out;
 }
 

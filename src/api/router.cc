@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jic/api/openapi.h"
+#include "jic/ingest/track_json.h"
 #include "jic/base/time_format.h"
 
 namespace jic::api {
@@ -496,11 +497,82 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
     r.actor = actor;
     r.content_type = "text/event-stream";
     return reply(std::move(r), "/v1/events");
-  } else if (top == "tracks" && s.size() == 2) {
-    if (m != "GET" && m != "POST") return method_not_allowed("GET, POST", "/v1/tracks");
-    return reply(Error(501, "not_implemented",
-                       "surveillance tracks come with the monitoring capability (issue 4)"),
-                 "/v1/tracks");
+  } else if (top == "tracks") {
+    if (monitor_ == nullptr) {
+      return reply(Error(503, "unavailable", "this center runs no monitor"), "/v1/tracks");
+    }
+    if (s.size() == 2) {
+      if (m == "GET") {
+        HttpResponse r;
+        r.body = monitor_->TracksJson();
+        return reply(std::move(r), "/v1/tracks");
+      }
+      if (m != "POST") return method_not_allowed("GET, POST", "/v1/tracks");
+      if (user->role != Role::kWatch && user->role != Role::kOfficer && user->role != Role::kIntegrator) {
+        return reply(ErrorResponse(Status::PermissionDenied(
+                         "surveillance reports come from watch officers, officers and integrators")),
+                     "/v1/tracks");
+      }
+      if (!IsJsonContentType(req.content_type)) {
+        return reply(Error(415, "unsupported_media_type",
+                           "the body must be JSON (Content-Type: application/json)", "Content-Type"),
+                     "/v1/tracks");
+      }
+      thread_local ingest::TrackBatchParser parser;
+      std::vector<monitor::TrackReport> reports;
+      if (Status st = parser.Parse(req.body, &reports); !st.ok()) {
+        return reply(ErrorResponse(st), "/v1/tracks");
+      }
+      const size_t n = reports.size();
+      if (!monitor_->Offer(std::move(reports))) {
+        HttpResponse r = Error(503, "unavailable", "the monitor is behind; retry shortly");
+        r.headers.emplace_back("Retry-After", "1");
+        return reply(std::move(r), "/v1/tracks");
+      }
+      HttpResponse r;
+      r.status = 202;
+      r.body = json{{"accepted", n}}.dump();
+      return reply(std::move(r), "/v1/tracks");
+    }
+    if (s.size() == 4 && s[3] == "history") {
+      if (m != "GET") return method_not_allowed("GET", "/v1/tracks/{icao24}/history");
+      const std::string& icao = s[2];
+      if (icao.size() != 6 || icao.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        return reply(Error(400, "invalid_argument", "icao24 must be 6 lower-case hex digits", "icao24"),
+                     "/v1/tracks/{icao24}/history");
+      }
+      if (history_ == nullptr) {
+        return reply(Error(503, "unavailable", "this center keeps no track history"),
+                     "/v1/tracks/{icao24}/history");
+      }
+      Time from = Time::Min(), to = Time::Max();
+      size_t limit = 10000;
+      for (const char* k : {"from", "to"}) {
+        if (auto v = t.Param(k)) {
+          Result<Time> p = ParseRfc3339(*v);
+          if (!p.ok()) {
+            return reply(Error(400, "invalid_argument", std::string(k) + ": " + p.status().ToString(), k),
+                         "/v1/tracks/{icao24}/history");
+          }
+          (std::string_view(k) == "from" ? from : to) = *p;
+        }
+      }
+      if (auto v = t.Param("limit")) {
+        char* end = nullptr;
+        unsigned long long n = std::strtoull(v->c_str(), &end, 10);
+        if (v->empty() || end != v->c_str() + v->size() || n == 0 || n > 100000) {
+          return reply(Error(400, "invalid_argument", "limit must be 1..100000", "limit"),
+                       "/v1/tracks/{icao24}/history");
+        }
+        limit = n;
+      }
+      auto got = history_->Query(icao, from, to, limit);
+      if (!got.ok()) return reply(ErrorResponse(got.status()), "/v1/tracks/{icao24}/history");
+      HttpResponse r;
+      // {"reports": [...]} with the address in front.
+      r.body = "{\"icao24\":\"" + icao + "\"," + ingest::TrackBatchToJson(*got).substr(1);
+      return reply(std::move(r), "/v1/tracks/{icao24}/history");
+    }
   } else if (top == "users" && s.size() == 2) {
     if (m != "GET" && m != "POST") return method_not_allowed("GET, POST", "/v1/users");
     if (user->role != Role::kAdmin) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace jic::cli {
 
@@ -45,6 +46,8 @@ struct ServeArgs {
   int read_timeout_s = 15;   // to receive a whole request
   int idle_timeout_s = 60;   // between requests on a kept-alive connection
   int events_queue = 2048;   // events a slow stream may lag before it is dropped
+  std::vector<std::string> sbs;  // SBS-1 feeds to follow (HOST:PORT)
+  double track_retention_h = 72;
 };
 // jic serve: runs the center until SIGTERM/SIGINT.
 int RunServe(const ServeArgs& args);
@@ -54,6 +57,16 @@ struct UserAddArgs {
 };
 // jic user add: prints the new user's token once.
 int RunUserAdd(const UserAddArgs& args);
+
+struct ReplayArgs {
+  std::string file;
+  std::string to;  // the center's base URL, http://HOST:PORT
+  std::string token;
+  double speed = 1;  // 0: as fast as possible
+  size_t batch = 500;
+};
+// jic replay: sends a recorded SBS file to a running center (POST /v1/tracks).
+int RunReplay(const ReplayArgs& args);
 
 struct ReplayCheckArgs {
   std::string data;

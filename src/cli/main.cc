@@ -48,6 +48,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--events-queue", serve.events_queue,
                         "events an event stream may lag behind before it is dropped")
       ->capture_default_str();
+  serve_cmd->add_option("--sbs", serve.sbs,
+                        "follow an SBS-1 BaseStation feed (dump1090 port 30003), HOST:PORT; repeatable");
+  serve_cmd->add_option("--track-retention-h", serve.track_retention_h,
+                        "hours of track history kept (DIR/tracks.sqlite)")
+      ->capture_default_str();
   serve_cmd->add_flag("--hello-world", serve.hello_world)->group("");  // benchmark ceiling
 
   UserAddArgs user_add;
@@ -57,8 +62,22 @@ int main(int argc, char** argv) {
   user_add_cmd->add_option("--data", user_add.data, "the center's data folder")->required();
   user_add_cmd->add_option("--name", user_add.name, "user name")->required();
   user_add_cmd->add_option("--party", user_add.party, "the user's party")->required();
-  user_add_cmd->add_option("--role", user_add.role, "planner, officer, watch, observer or admin")
+  user_add_cmd->add_option("--role", user_add.role, "planner, officer, watch, observer, integrator or admin")
       ->required();
+
+  ReplayArgs replay_feed;
+  auto* replay_feed_cmd = app.add_subcommand(
+      "replay", "Send a recorded SBS file to a running center, at its own pace or faster");
+  replay_feed_cmd->add_option("FILE", replay_feed.file, "SBS-1 lines (as dump1090 port 30003 serves)")
+      ->required();
+  replay_feed_cmd->add_option("--to", replay_feed.to, "the center, http://HOST:PORT")->required();
+  replay_feed_cmd->add_option("--token", replay_feed.token,
+                              "a watch officer's or integrator's token (default: $JIC_TOKEN)");
+  replay_feed_cmd->add_option("--speed", replay_feed.speed,
+                              "1: the recording's pace; 10: ten times faster; 0: as fast as possible")
+      ->capture_default_str();
+  replay_feed_cmd->add_option("--batch", replay_feed.batch, "reports per request at most")
+      ->capture_default_str();
 
   ReplayCheckArgs replay;
   auto* replay_cmd = app.add_subcommand(
@@ -82,5 +101,6 @@ int main(int argc, char** argv) {
   if (serve_cmd->parsed()) return RunServe(serve);
   if (user_add_cmd->parsed()) return RunUserAdd(user_add);
   if (replay_cmd->parsed()) return RunReplayCheck(replay);
+  if (replay_feed_cmd->parsed()) return RunReplay(replay_feed);
   return kExitBadInput;
 }

@@ -12,7 +12,10 @@
 #include "jic/api/coordinator.h"
 #include "jic/api/http_server.h"
 #include "jic/api/json_log.h"
+#include "jic/api/monitor_service.h"
 #include "jic/api/router.h"
+#include "jic/api/sbs_feed.h"
+#include "jic/monitor/track_history.h"
 #include "jic/log/data_dir.h"
 
 namespace jic::cli {
@@ -36,6 +39,53 @@ bool SplitListen(const std::string& listen, std::string* host, uint16_t* port) {
   if (n > 65535) return false;
   *port = static_cast<uint16_t>(n);
   return true;
+}
+
+std::string Counter(const char* name, const char* help, const std::string& labels, uint64_t v,
+                    bool head = true) {
+  std::string out;
+  if (head) out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n";
+  out += std::string(name) + (labels.empty() ? "" : "{" + labels + "}") + " " + std::to_string(v) + "\n";
+  return out;
+}
+
+std::string MonitorMetrics(const api::MonitorService& m,
+                           const std::vector<std::unique_ptr<api::SbsFeed>>& feeds,
+                           const monitor::TrackHistory& history) {
+  api::MonitorService::Stats s = m.stats();
+  std::string out;
+  out += Counter("jic_track_reports_total", "Position reports offered to the monitor.", "", s.offered);
+  out += Counter("jic_track_reports_refused_total", "Reports refused: the monitor's queue was full.", "",
+                 s.refused);
+  out += Counter("jic_track_reports_implausible_total",
+                 "Reports set aside as implausible (over 1,000 m/s from the last).", "", s.monitor.implausible);
+  out += Counter("jic_track_reports_out_of_order_total", "Reports older than the track's latest.", "",
+                 s.monitor.out_of_order);
+  out += "# HELP jic_tracks Live tracks.\n# TYPE jic_tracks gauge\njic_tracks " + std::to_string(s.tracks) + "\n";
+  out += "# HELP jic_monitor_queue Reports waiting for the monitor.\n# TYPE jic_monitor_queue gauge\n"
+         "jic_monitor_queue " + std::to_string(s.queued) + "\n";
+  out += Counter("jic_alert_transitions_total", "Alert transitions the monitor concluded.", "kind=\"raise\"",
+                 s.monitor.raised);
+  out += Counter("jic_alert_transitions_total", "", "kind=\"update\"", s.monitor.updated, false);
+  out += Counter("jic_alert_transitions_total", "", "kind=\"resolve\"", s.monitor.resolved, false);
+  out += Counter("jic_track_history_errors_total", "Failed writes to the track history.", "", s.history_errors);
+  out += "# HELP jic_track_history_partitions Hourly partitions kept.\n# TYPE jic_track_history_partitions gauge\n"
+         "jic_track_history_partitions " + std::to_string(history.partitions()) + "\n";
+  bool head = true;
+  for (const auto& f : feeds) {
+    api::SbsFeed::Counters c = f->counters();
+    const std::string l = "feed=\"" + f->address() + "\"";
+    out += Counter("jic_sbs_lines_total", "SBS lines received.", l, c.decoder.lines, head);
+    out += Counter("jic_sbs_bad_lines_total", "SBS lines skipped as malformed.", l, c.decoder.bad_lines_total(), head);
+    out += Counter("jic_sbs_bad_fields_total", "Malformed fields in otherwise good SBS lines.", l,
+                   c.decoder.bad_fields, head);
+    out += Counter("jic_sbs_reports_total", "Position reports decoded from SBS.", l, c.decoder.merger.reports, head);
+    out += Counter("jic_sbs_connects_total", "Connections made to the feed.", l, c.connects, head);
+    out += Counter("jic_sbs_disconnects_total", "Connections lost.", l, c.disconnects, head);
+    out += Counter("jic_sbs_connect_failures_total", "Failed connection attempts.", l, c.connect_failures, head);
+    head = false;
+  }
+  return out;
 }
 
 }  // namespace
@@ -129,8 +179,38 @@ int RunServe(const ServeArgs& args) {
     }
   }
 
+  // The monitor, its history, and the SBS feeds it follows.
+  std::unique_ptr<monitor::TrackHistory> history;
+  {
+    auto h = monitor::TrackHistory::Open(
+        args.data + "/tracks.sqlite",
+        Duration::Micros(static_cast<int64_t>(args.track_retention_h * 3600e6)));
+    if (!h.ok()) {
+      std::cerr << h.status().ToString() << "\n";
+      return kExitFailure;
+    }
+    history = std::move(h).value();
+  }
+  api::MonitorService::Options mopt;
+  mopt.history = history.get();
+  api::MonitorService monitor_service(c, mopt);
+  std::vector<std::unique_ptr<api::SbsFeed>> feeds;
+  for (const std::string& feed : args.sbs) {
+    std::string fhost;
+    uint16_t fport = 0;
+    if (!SplitListen(feed, &fhost, &fport) || fport == 0) {
+      std::cerr << "--sbs: expected HOST:PORT, got '" << feed << "'\n";
+      return kExitBadInput;
+    }
+    feeds.push_back(std::make_unique<api::SbsFeed>(fhost, fport, monitor_service));
+  }
+
   api::Metrics metrics;
+  metrics.AddSource([&monitor_service, &feeds, &history] {
+    return MonitorMetrics(monitor_service, feeds, *history);
+  });
   api::Router router(c, metrics, args.static_dir);
+  router.SetMonitor(&monitor_service, history.get());
   api::HttpServer::Options hopt;
   hopt.host = host;
   hopt.port = port;
@@ -164,6 +244,8 @@ int RunServe(const ServeArgs& args) {
                                {"entries", c.committed_seq()}}
                               .dump());
   server.Run();
+  for (auto& f : feeds) f->Stop();
+  monitor_service.Stop();
   c.Stop();
   api::LogInfo("stopped", json{{"entries", c.committed_seq()}}.dump());
   return kExitOk;

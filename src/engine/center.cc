@@ -21,13 +21,15 @@ std::string_view RoleName(Role r) {
     case Role::kWatch: return "watch";
     case Role::kObserver: return "observer";
     case Role::kAdmin: return "admin";
+    case Role::kIntegrator: return "integrator";
     case Role::kSystem: return "system";
   }
   return "?";
 }
 
 std::optional<Role> ParseRole(std::string_view name) {
-  for (Role r : {Role::kPlanner, Role::kOfficer, Role::kWatch, Role::kObserver, Role::kAdmin}) {
+  for (Role r : {Role::kPlanner, Role::kOfficer, Role::kWatch, Role::kObserver, Role::kAdmin,
+                 Role::kIntegrator}) {
     if (RoleName(r) == name) return r;
   }
   return std::nullopt;

@@ -399,7 +399,7 @@ class CenterPrepare {
     }
     std::optional<Role> role = ParseRole(role_name);
     if (!role) {
-      errors.push_back({"role", "must be planner, officer, watch, observer or admin"});
+      errors.push_back({"role", "must be planner, officer, watch, observer, integrator or admin"});
     }
     if (role && (*role == Role::kPlanner || *role == Role::kOfficer || *role == Role::kWatch)) {
       if (agreement().FindParty(party) == nullptr) {

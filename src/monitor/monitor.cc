@@ -102,6 +102,19 @@ int64_t GridKey(double lat, double lng) {
 
 }  // namespace
 
+void Monitor::GridRemove(Track* t) {
+  auto it = grid_.find(GridKey(t->last.lat_deg, t->last.lng_deg));
+  if (it == grid_.end()) return;
+  auto& v = it->second;
+  auto pos = std::find(v.begin(), v.end(), t);
+  if (pos != v.end()) {
+    *pos = v.back();
+    v.pop_back();
+  }
+}
+
+void Monitor::GridAdd(Track* t) { grid_[GridKey(t->last.lat_deg, t->last.lng_deg)].push_back(t); }
+
 void Monitor::Count(uint64_t Stats::*field) {
   std::lock_guard<std::mutex> lock(mu_);
   ++(stats_.*field);
@@ -119,7 +132,12 @@ void Monitor::OnReport(const Center& center, const TrackReport& r, std::vector<A
   // Report time drives the monitor: tracks silent for too long go first.
   if (r.time > clock_) {
     clock_ = r.time;
-    Expire(center, clock_, out);
+    // Scanning every track for silence once per second of report time is
+    // plenty for a stale_after_s of tens of seconds.
+    if (clock_ - last_expire_ >= Duration::Seconds(1)) {
+      last_expire_ = clock_;
+      Expire(center, clock_, out);
+    }
   }
   Track* t;
   {
@@ -131,24 +149,74 @@ void Monitor::OnReport(const Center& center, const TrackReport& r, std::vector<A
       const agreement::Party* p = ag.PartyOfAircraft(r.icao24);
       nt.party = p ? p->id : "";
       it = tracks_.emplace(r.icao24, std::move(nt)).first;
-    } else {
-      const TrackReport& last = it->second.last;
-      if (r.time < last.time) {  // older than what we have: not a new position
-        ++stats_.out_of_order;  // mu_ is held
-        return;
-      }
-      const double dt = (r.time - last.time).seconds();
-      const double d = DistanceM(last.lat_deg, last.lng_deg, r.lat_deg, r.lng_deg);
-      if (d > options_.implausible_speed_mps * std::max(dt, 0.001)) {
-        // A bad decode (CPR) or a corrupt report: set aside, never alerted on.
-        ++it->second.implausible;
-        ++stats_.implausible;  // mu_ is held
-        return;
-      }
     }
     t = &it->second;
-    if (t->reports > 0) grid_[GridKey(t->last.lat_deg, t->last.lng_deg)].erase(t->icao24);
-    grid_[GridKey(r.lat_deg, r.lng_deg)].insert(t->icao24);
+    if (r.time < t->last_seen) {  // older than what we have: not a new position
+      ++stats_.out_of_order;      // mu_ is held
+      return;
+    }
+    t->last_seen = r.time;
+    auto plausible = [&](const TrackReport& a, const TrackReport& b) {
+      const double dt = (b.time - a.time).seconds();
+      return DistanceM(a.lat_deg, a.lng_deg, b.lat_deg, b.lng_deg) <=
+             options_.implausible_speed_mps * std::max(dt, 0.001);
+    };
+    // Reports that agree with each other, apart from those the track follows:
+    // the start of a track (it is tentative until one run is long enough: an
+    // M-of-N initiation, so a bad first decode cannot seed it), or a track
+    // that was following the wrong reports.
+    auto add_to_runs = [&]() -> std::vector<TrackReport>* {
+      for (auto& run : t->runs) {
+        if (plausible(run.back(), r)) {
+          run.push_back(r);
+          return &run;
+        }
+      }
+      if (t->runs.size() >= 4) t->runs.erase(t->runs.begin());
+      t->runs.push_back({r});
+      return &t->runs.back();
+    };
+    const bool confirmed = t->reports > 0;
+    if (confirmed && plausible(t->last, r)) {
+      t->runs.clear();
+    } else {
+      std::vector<TrackReport>* run = add_to_runs();
+      const size_t needed = confirmed ? std::max<size_t>(2, options_.restart_reports)
+                                      : std::max<size_t>(1, options_.confirm_reports);
+      const bool long_enough = run->size() >= needed ||
+                               (run->size() >= 2 && (run->back().time - run->front().time).seconds() >=
+                                                        options_.confirm_seconds);
+      if (!long_enough) {
+        if (confirmed) {
+          // A bad decode (CPR) or a corrupt report: set aside, never alerted on.
+          ++t->implausible;
+          ++stats_.implausible;  // mu_ is held
+        }
+        return;
+      }
+      // This run is the aircraft: the track starts (or restarts) from it, and
+      // every other report seen meanwhile was an outlier.
+      size_t others = 0;
+      for (const auto& other : t->runs) {
+        if (&other != run) others += other.size();
+      }
+      t->implausible += others;
+      stats_.implausible += others;
+      if (confirmed) {
+        ++stats_.restarted;
+        GridRemove(t);
+      }
+      std::vector<TrackReport> seed(run->begin(), run->end() - 1);
+      t->runs.clear();
+      t->trail.clear();
+      for (const TrackReport& x : seed) {
+        t->trail.push_back(x);
+        if (!x.callsign.empty()) t->callsign = x.callsign;
+      }
+      if (!seed.empty()) t->last = seed.back();
+      t->reports = seed.size();
+    }
+    if (t->reports > 0) GridRemove(t);
     TrackReport merged = r;
     // A report without them keeps the last known callsign and velocity.
     if (merged.callsign.empty()) merged.callsign = t->last.callsign;
@@ -160,6 +228,7 @@ void Monitor::OnReport(const Center& center, const TrackReport& r, std::vector<A
     t->trail.push_back(merged);
     while (t->trail.size() > options_.trail_length) t->trail.pop_front();
     ++t->reports;
+    GridAdd(t);
   }
   std::vector<Condition> holds;
   std::set<std::string> evaluated;
@@ -307,10 +376,13 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
       if (wrapped >= 180) wrapped -= 360;
       auto cell = grid_.find(GridKey(la, wrapped));
       if (cell == grid_.end()) continue;
-      for (const std::string& other_id : cell->second) {
-        if (other_id == t.icao24) continue;
-        const Track& o = tracks_.at(other_id);
-        if (o.party.empty() || o.party == t.party) continue;
+      for (const Track* other : cell->second) {
+        if (other == &t) continue;
+        const Track& o = *other;
+        if (o.reports == 0 || o.party.empty() || o.party == t.party) continue;
+        // Cheap rejection: farther apart in latitude than can close in time.
+        if (std::fabs(o.last.lat_deg - r.lat_deg) > dlat) continue;
+        const std::string& other_id = o.icao24;
         // The other's position brought to this report's time.
         const TrackReport& q = o.last;
         const double lag = (r.time - q.time).seconds();
@@ -451,7 +523,7 @@ void Monitor::Expire(const Center& center, Time now, std::vector<AlertTransition
   const Time cutoff = now - Duration::Micros(static_cast<int64_t>(stale_s * 1e6));
   std::vector<std::string> gone;
   for (const auto& [icao, t] : tracks_) {
-    if (t.last.time < cutoff) gone.push_back(icao);
+    if (t.last_seen < cutoff) gone.push_back(icao);
   }
   std::sort(gone.begin(), gone.end());  // a fixed order, for the same log on every replay
   for (const std::string& icao : gone) {
@@ -473,8 +545,8 @@ void Monitor::Expire(const Center& center, Time now, std::vector<AlertTransition
       }
     }
     std::lock_guard<std::mutex> lock(mu_);
-    const Track& t = tracks_.at(icao);
-    grid_[GridKey(t.last.lat_deg, t.last.lng_deg)].erase(icao);
+    Track& t = tracks_.at(icao);
+    if (t.reports > 0) GridRemove(&t);
     tracks_.erase(icao);
     ++stats_.dropped_tracks;  // mu_ is held
   }
@@ -483,7 +555,9 @@ void Monitor::Expire(const Center& center, Time now, std::vector<AlertTransition
 std::string Monitor::TracksJson() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<const Track*> ts;
-  for (const auto& [icao, t] : tracks_) ts.push_back(&t);
+  for (const auto& [icao, t] : tracks_) {
+    if (t.reports > 0) ts.push_back(&t);  // tentative tracks are not shown
+  }
   std::sort(ts.begin(), ts.end(), [](const Track* a, const Track* b) { return a->icao24 < b->icao24; });
   json list = json::array();
   for (const Track* t : ts) {
@@ -514,7 +588,9 @@ std::string Monitor::TracksJson() const {
 
 size_t Monitor::track_count() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return tracks_.size();
+  size_t n = 0;
+  for (const auto& [icao, t] : tracks_) n += t.reports > 0;
+  return n;
 }
 
 Monitor::Stats Monitor::stats() const {

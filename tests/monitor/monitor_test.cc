@@ -110,9 +110,16 @@ std::vector<std::vector<std::string>> Feed(Monitor& m, const Center& c, const st
 
 using V = std::vector<std::string>;
 
+// The scripted tracks below follow from their first report.
+Monitor::Options Immediate() {
+  Monitor::Options o;
+  o.confirm_reports = 1;
+  return o;
+}
+
 TEST(MonitorTest, UnreportedFlightIsRaisedOnTwoReportsAndResolvedWhenNotified) {
   World w;
-  Monitor m;
+  Monitor m(Immediate());
   // A Syrian aircraft (7781a2) east of Homs, nothing notified; outside every area.
   auto out = Feed(m, w.center, {R("7781a2", 34.70, 37.50, 2000, 0), R("7781a2", 34.71, 37.50, 2000, 5)});
   EXPECT_EQ(out[0], V{});
@@ -133,7 +140,7 @@ TEST(MonitorTest, UnreportedFlightIsRaisedOnTwoReportsAndResolvedWhenNotified) {
 
 TEST(MonitorTest, UnreportedFlightNamesTheReportingParty) {
   World w;
-  Monitor m;
+  Monitor m(Immediate());
   std::vector<AlertTransition> ts;
   auto rs = std::vector<TrackReport>{R("7781a2", 34.70, 37.50, 2000, 0), R("7781a2", 34.71, 37.50, 2000, 5)};
   m.Process(w.center, rs, &ts);
@@ -147,7 +154,7 @@ TEST(MonitorTest, AreaIncursionPredictedThenActualThenResolved) {
   // SY transport notified east of DA-1 (so it is associated: no unreported
   // flight), flying west into DA-1 (R1 rejects SY transport there).
   w.Notify("op-sy", "SY", "RU", "transport", "7781a2", 36.20, 37.75, 40000);
-  Monitor m;
+  Monitor m(Immediate());
   // DA-1's eastern edge is near 37.24 E at 36.2 N. 200 m/s westbound.
   std::vector<TrackReport> rs;
   for (int i = 0; i <= 20; ++i) {
@@ -174,7 +181,7 @@ TEST(MonitorTest, AreaIncursionPredictedThenActualThenResolved) {
 TEST(MonitorTest, MedevacMayEnterTheDesignatedArea) {
   World w;
   w.Notify("op-med", "SY", "RU", "medevac", "7781a2", 36.20, 37.10, 40000);
-  Monitor m;
+  Monitor m(Immediate());
   auto out = Feed(m, w.center, {R("7781a2", 36.20, 37.10, 1500, 0), R("7781a2", 36.20, 37.11, 1500, 5),
                                 R("7781a2", 36.20, 37.12, 1500, 10)});
   for (const auto& o : out) EXPECT_EQ(o, V{});
@@ -183,7 +190,7 @@ TEST(MonitorTest, MedevacMayEnterTheDesignatedArea) {
 TEST(MonitorTest, NonconformanceOutsideTheVolumeAndBack) {
   World w;
   w.Notify("op-us", "US", "US", "isr", "ae1234", 35.00, 39.00, 5000);
-  Monitor m;
+  Monitor m(Immediate());
   auto out = Feed(m, w.center,
                   {R("ae1234", 35.00, 39.00, 1000, 0),      // inside
                    R("ae1234", 35.00, 39.058, 1000, 10),    // ~5.3 km east: within 500 m tolerance
@@ -205,7 +212,7 @@ TEST(MonitorTest, HeadOnConvergenceIsPredictedBeforeTheMinimaAreLost) {
   // nonconformance, not looked at here).
   w.Notify("op-us", "US", "US", "isr", "ae1234", 34.00, 38.00, 20000);
   w.Notify("op-ru", "RU", "RU", "isr", "150123", 34.00, 38.78, 20000);  // 1501* is RU
-  Monitor m;
+  Monitor m(Immediate());
   // 72 km apart on the same latitude, 250 m/s each, head-on, same altitude.
   std::vector<TrackReport> rs;
   double first_predicted = -1, first_actual = -1, resolved = -1;
@@ -240,7 +247,7 @@ TEST(MonitorTest, SamePartyTracksAreNotSeparationAlerts) {
   World w;
   w.Notify("op-a", "US", "US", "isr", "ae1234", 34.0, 38.0, 60000);
   w.Notify("op-b", "US", "US", "isr", "ae4a01", 34.0, 38.0, 60000);
-  Monitor m;
+  Monitor m(Immediate());
   std::vector<AlertTransition> ts;
   for (int i = 0; i < 4; ++i) {
     std::vector<TrackReport> rs = {R("ae1234", 34.0, 38.0, 2000, i * 5.0), R("ae4a01", 34.0, 38.001, 2000, i * 5.0)};
@@ -252,7 +259,7 @@ TEST(MonitorTest, SamePartyTracksAreNotSeparationAlerts) {
 TEST(MonitorTest, AnImplausibleJumpIsSetAsideNotAlerted) {
   World w;
   w.Notify("op-us", "US", "US", "isr", "ae1234", 35.00, 39.00, 5000);
-  Monitor m;
+  Monitor m(Immediate());
   // A bad CPR decode 660 km away between two good reports.
   auto out = Feed(m, w.center, {R("ae1234", 35.0, 39.0, 1000, 0), R("ae1234", 29.1, 39.0, 1000, 0.5),
                                 R("ae1234", 29.1, 39.0, 1000, 1.0), R("ae1234", 35.0, 39.001, 1000, 1.5)});
@@ -263,10 +270,42 @@ TEST(MonitorTest, AnImplausibleJumpIsSetAsideNotAlerted) {
   EXPECT_EQ(m.stats().implausible, 2u);
 }
 
+TEST(MonitorTest, ATrackStartsOnlyWhenSeveralReportsAgree) {
+  World w;
+  Monitor m;  // the default: five reports
+  // Four bad decodes first (as in the modes1 recording), then the aircraft.
+  std::vector<TrackReport> rs;
+  for (int i = 0; i < 4; ++i) rs.push_back(R("7781a2", 31.10, 12.70, 7000, i * 0.002));
+  for (int i = 0; i < 8; ++i) rs.push_back(R("7781a2", 37.00 + i * 0.0001, 13.80, 7000, 0.01 + i * 0.02));
+  std::vector<AlertTransition> ts;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    m.Process(w.center, std::span<const TrackReport>(&rs[i], 1), &ts);
+    auto tracks = json::parse(m.TracksJson())["tracks"];
+    if (i < 8) {
+      EXPECT_TRUE(tracks.empty()) << "tentative until five agree (report " << i << ")";
+    } else {
+      ASSERT_EQ(tracks.size(), 1u);
+      EXPECT_NEAR(tracks[0]["lat"].get<double>(), rs[i].lat_deg, 1e-9);
+      for (const auto& p : tracks[0]["trail"]) EXPECT_GT(p[0].get<double>(), 36.9) << "no bad decode in the trail";
+    }
+  }
+  EXPECT_EQ(m.stats().implausible, 4u);
+  // The unreported-flight alert comes from the good reports only.
+  for (const AlertTransition& a : ts) EXPECT_GT(json::parse(a.detail_json)["lat"].get<double>(), 36.9);
+  // A later run of good reports elsewhere (the track was wrong) moves it.
+  Monitor m2(Immediate());
+  std::vector<TrackReport> bad_first = {R("7781a2", 31.10, 12.70, 7000, 0)};
+  for (int i = 0; i < 5; ++i) bad_first.push_back(R("7781a2", 37.0, 13.8, 7000, 0.1 + i * 0.1));
+  m2.Process(w.center, bad_first, &ts);
+  auto t2 = json::parse(m2.TracksJson())["tracks"][0];
+  EXPECT_NEAR(t2["lat"].get<double>(), 37.0, 1e-9);
+  EXPECT_EQ(m2.stats().restarted, 1u);
+}
+
 TEST(MonitorTest, ABoundaryTrackDoesNotFlap) {
   World w;
   w.Notify("op-us", "US", "US", "isr", "ae1234", 35.00, 39.00, 5000);
-  Monitor m;
+  Monitor m(Immediate());
   // Alternating just outside (nonconforming) and inside: never two in a row.
   std::vector<TrackReport> rs;
   for (int i = 0; i < 20; ++i) rs.push_back(R("ae1234", 35.0, i % 2 ? 39.07 : 39.05, 1000, i * 5.0));
@@ -276,7 +315,7 @@ TEST(MonitorTest, ABoundaryTrackDoesNotFlap) {
 
 TEST(MonitorTest, AStaleTrackIsDroppedAndItsAlertsResolved) {
   World w;
-  Monitor m;
+  Monitor m(Immediate());
   auto out = Feed(m, w.center, {R("7781a2", 34.70, 37.50, 2000, 0), R("7781a2", 34.71, 37.50, 2000, 5),
                                 // another aircraft, 40 s later (stale_after_s is 30)
                                 R("ae9999", 30.0, 30.0, 1000, 45)});
@@ -295,7 +334,7 @@ TEST(MonitorTest, SameReportsGiveTheSameTransitions) {
     rs.push_back(R("7781a2", 34.5, 37.5 + i * 0.002, 1000, i * 4.0 + 2));
   }
   std::vector<AlertTransition> a, b;
-  Monitor m1, m2;
+  Monitor m1(Immediate()), m2(Immediate());
   m1.Process(w.center, rs, &a);
   for (const TrackReport& r : rs) m2.Process(w.center, std::span<const TrackReport>(&r, 1), &b);
   ASSERT_EQ(Summary(a), Summary(b));

@@ -11,6 +11,8 @@
 #include "jic/api/coordinator.h"
 #include "jic/api/http.h"
 #include "jic/api/metrics.h"
+#include "jic/api/monitor_service.h"
+#include "jic/monitor/track_history.h"
 
 namespace jic::api {
 
@@ -18,6 +20,13 @@ class Router {
  public:
   // `static_dir`: where the console's built assets are ("" for none).
   Router(Coordinator& coordinator, Metrics& metrics, std::string static_dir = "");
+
+  // The monitor behind /v1/tracks (and its history); without one those
+  // routes answer 503.
+  void SetMonitor(MonitorService* monitor, monitor::TrackHistory* history) {
+    monitor_ = monitor;
+    history_ = history;
+  }
 
   // Calls `done` exactly once, on this thread (reads, refusals) or on the
   // coordinator's thread (commands).
@@ -32,6 +41,8 @@ class Router {
   Coordinator& coordinator_;
   Metrics& metrics_;
   std::string static_dir_;
+  MonitorService* monitor_ = nullptr;
+  monitor::TrackHistory* history_ = nullptr;
 };
 
 }  // namespace jic::api

@@ -38,7 +38,7 @@
 namespace jic::engine {
 
 // Roles of API.md ("Starting it").
-enum class Role { kPlanner, kOfficer, kWatch, kObserver, kAdmin, kSystem };
+enum class Role { kPlanner, kOfficer, kWatch, kObserver, kAdmin, kIntegrator, kSystem };
 std::string_view RoleName(Role r);
 std::optional<Role> ParseRole(std::string_view name);  // not "system"
 

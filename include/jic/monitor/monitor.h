@@ -8,7 +8,8 @@
 // at any speed gives the same transitions.
 //
 // Rules it follows (AGREEMENT.md): a report that would need more than
-// 1,000 m/s from the track's last plausible one is set aside and counted; an
+// 1,000 m/s from the track's last plausible one is set aside and counted (and
+// a new track is only followed once several reports agree: Options); an
 // alert is raised when its condition holds on two consecutive plausible
 // reports (of the track, or of either track of a pair), updated while it
 // lasts, and resolved at the first report where it no longer holds; a track
@@ -62,8 +63,12 @@ struct Track {
   TrackReport last;   // the latest plausible report
   std::deque<TrackReport> trail;  // the last few plausible reports, oldest first
   std::vector<std::string> operations;  // associated operations (ids)
-  uint64_t reports = 0;
-  uint64_t implausible = 0;
+  uint64_t reports = 0;      // plausible reports followed; 0: tentative (not shown)
+  uint64_t implausible = 0;  // reports set aside
+  Time last_seen = Time::Min();  // the latest report, plausible or not
+  // Runs of mutually plausible reports not (yet) followed: the track's start,
+  // or the aircraft seen elsewhere than the track says (see Options).
+  std::vector<std::vector<TrackReport>> runs;
 };
 
 class Monitor {
@@ -71,12 +76,21 @@ class Monitor {
   struct Options {
     size_t trail_length = 20;
     double implausible_speed_mps = 1000;
+    // Track initiation (M of N): a track is followed once this many mutually
+    // plausible reports agree, or two that span confirm_seconds; until then
+    // it is tentative (not shown, no alerts). A run of restart_reports (or
+    // one spanning confirm_seconds) moves a followed track that turns out to
+    // have been following outliers.
+    size_t confirm_reports = 5;
+    double confirm_seconds = 10;
+    // Reports that must agree, away from a followed track, to move it there.
+    size_t restart_reports = 5;
     // An open alert is updated at most this often (report time), and when
     // it turns from predicted to actual or back.
     double update_every_s = 30;
   };
   struct Stats {
-    uint64_t reports = 0, implausible = 0, out_of_order = 0, dropped_tracks = 0;
+    uint64_t reports = 0, implausible = 0, out_of_order = 0, dropped_tracks = 0, restarted = 0;
     uint64_t raised = 0, updated = 0, resolved = 0;
   };
 
@@ -129,8 +143,12 @@ class Monitor {
   std::unordered_map<std::string, Track> tracks_;    // by ICAO address
   std::map<std::string, AlertState> alerts_;         // by key: counting or raised
   std::map<std::string, std::set<std::string>> keys_of_track_;  // icao -> alert keys
-  std::unordered_map<int64_t, std::set<std::string>> grid_;      // 1° cell -> icao
+  // 1° cell -> the followed tracks in it (Track nodes are stable in tracks_).
+  std::unordered_map<int64_t, std::vector<Track*>> grid_;
+  void GridRemove(Track* t);
+  void GridAdd(Track* t);
   Time clock_ = Time::Min();                         // the latest report time
+  Time last_expire_ = Time::Min();
   Stats stats_;                                      // guarded by mu_
 };
 

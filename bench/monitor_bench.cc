@@ -1,0 +1,153 @@
+// The whole monitor in process (issue 4, 6b): association, the four alerts,
+// with 1,000 areas, 10,000 active operations and 5,000 live tracks.
+//
+//   jic_monitor_bench [--areas 1000] [--operations 10000] [--tracks 5000] [--reports 1000000]
+//
+// Prints one JSON line: {"name":"monitor","reports_per_s":...,...}.
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "jic/agreement/agreement_loader.h"
+#include "jic/base/time_format.h"
+#include "jic/engine/center.h"
+#include "jic/monitor/monitor.h"
+
+using namespace jic;
+using nlohmann::json;
+
+namespace {
+
+char Hex(int v) { return "0123456789abcdef"[v & 15]; }
+
+std::string Icao(int party, int i) {
+  // Party A: a00000.., party B: b00000..
+  std::string s = party == 0 ? "a" : "b";
+  for (int k = 4; k >= 0; --k) s += Hex(i >> (4 * k));
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int areas = 1000, operations = 10000, tracks = 5000;
+  long reports = 1000000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i];
+    if (k == "--areas") areas = std::atoi(argv[i + 1]);
+    if (k == "--operations") operations = std::atoi(argv[i + 1]);
+    if (k == "--tracks") tracks = std::atoi(argv[i + 1]);
+    if (k == "--reports") reports = std::atol(argv[i + 1]);
+  }
+  std::mt19937_64 rng(20250101);
+  std::uniform_real_distribution<double> lat_d(30, 40), lng_d(30, 45), u(0, 1);
+  // The agreement: two parties, `areas` restricted areas (small squares and
+  // discs) in which party B may not fly, separation 5 km / 300 m.
+  json doc = json::parse(R"({"jic": 1, "id": "bench", "title": "monitor bench", "signatories": ["A", "B"],
+    "parties": [{"id": "A", "name": "A", "aircraft": ["a*"]}, {"id": "B", "name": "B", "aircraft": ["b*"]}],
+    "categories": [{"id": "isr", "priority": 10}],
+    "separation": {"horizontal_m": 5000, "vertical_m": 300, "time_s": 300},
+    "rules": [{"id": "R1", "text": "B stays out of restricted areas", "when": {"operator": ["B"], "area_kind": ["restricted"]}, "effect": "reject"}],
+    "monitoring": {"lookahead_s": 120, "conformance_tolerance_m": 500, "conformance_tolerance_s": 60, "stale_after_s": 30}})");
+  doc["areas"] = json::array();
+  for (int i = 0; i < areas; ++i) {
+    const double lat = lat_d(rng), lng = lng_d(rng), d = 0.02 + 0.05 * u(rng);
+    json a{{"id", "A" + std::to_string(i)}, {"name", "area"}, {"kind", "restricted"}};
+    if (i % 4 == 0) {
+      a["geometry"] = {{"type", "Point"}, {"coordinates", {lng, lat}}};
+      a["radius_m"] = 2000 + 3000 * u(rng);
+    } else {
+      a["geometry"] = {{"type", "Polygon"},
+                       {"coordinates", json::array({json::array({json::array({lng, lat}), json::array({lng + d, lat}),
+                                                                 json::array({lng + d, lat + d}), json::array({lng, lat + d}),
+                                                                 json::array({lng, lat})})})}};
+    }
+    doc["areas"].push_back(a);
+  }
+  engine::Center center;
+  const Time t0 = *ParseRfc3339("2030-01-01T00:00:00Z");
+  auto run = [&](std::string_view type, engine::Actor a, std::string body) {
+    engine::Command c;
+    c.type = std::string(type);
+    c.actor = std::move(a);
+    c.body = std::move(body);
+    auto p = center.Prepare(c, t0 - Duration::Seconds(86400), center.last_seq() + 1);
+    if (!p.ok() || !p->entry) {
+      std::fprintf(stderr, "setup: %s\n", p.ok() ? "no entry" : p.status().ToString().c_str());
+      std::exit(1);
+    }
+    if (!center.Apply(center.last_seq() + 1, *p->entry).ok()) std::exit(1);
+  };
+  run(engine::kAgreementInit, {"bench", "", engine::Role::kSystem}, json{{"agreement", doc}}.dump());
+  // Operations: large circles over 24 h, one per aircraft (the first
+  // `operations` aircraft of each party alternately), some of them rejected by
+  // separation or areas — those are simply not associated.
+  struct Plane {
+    std::string icao;
+    double lat, lng, gs, trk, alt;
+  };
+  std::vector<Plane> planes;
+  for (int i = 0; i < tracks; ++i) {
+    planes.push_back({Icao(i % 2, i / 2), lat_d(rng), lng_d(rng), 80 + 170 * u(rng), 360 * u(rng),
+                      1000 + 9000 * u(rng)});
+  }
+  for (int i = 0; i < operations; ++i) {
+    const int party = i % 2;
+    const Plane* p = i < tracks ? &planes[i] : nullptr;
+    json op{{"operator", party ? "B" : "A"},
+            {"category", "isr"},
+            {"aircraft", json::array({json{{"icao24", p ? p->icao : Icao(party, 100000 + i)}}})},
+            {"volumes", json::array({json{{"volume",
+                                           {{"outline_circle",
+                                             {{"center", {{"lat", p ? p->lat : lat_d(rng)}, {"lng", p ? p->lng : lng_d(rng)}}},
+                                              {"radius", {{"value", 30000}, {"units", "M"}}}}},
+                                            {"altitude_lower", {{"value", 0}, {"reference", "W84"}, {"units", "M"}}},
+                                            {"altitude_upper", {{"value", 12000}, {"reference", "W84"}, {"units", "M"}}}}},
+                                          {"time_start", {{"value", FormatRfc3339(t0)}, {"format", "RFC3339"}}},
+                                          {"time_end", {{"value", FormatRfc3339(t0 + Duration::Seconds(86400))}, {"format", "RFC3339"}}}}})}};
+    run(engine::kOperationNotify, {"p", party ? "B" : "A", engine::Role::kPlanner}, op.dump());
+  }
+  // Reports: every plane in turn, one second of flight apart per round.
+  std::vector<monitor::TrackReport> batch;
+  monitor::Monitor m;
+  std::vector<monitor::AlertTransition> out;
+  const double k = 111195.0;
+  auto make = [&](long n) {
+    batch.clear();
+    for (long j = 0; j < n; ++j) {
+      Plane& p = planes[static_cast<size_t>(j % tracks)];
+      const double t = static_cast<double>(j / tracks);
+      p.lat += p.gs * std::cos(p.trk * M_PI / 180) / k;
+      p.lng += p.gs * std::sin(p.trk * M_PI / 180) / (k * std::cos(p.lat * M_PI / 180));
+      monitor::TrackReport r;
+      r.icao24 = p.icao;
+      r.lat_deg = p.lat;
+      r.lng_deg = p.lng;
+      r.alt_m = p.alt;
+      r.gs_mps = p.gs;
+      r.track_deg = p.trk;
+      r.time = t0 + Duration::Micros(static_cast<int64_t>(t * 1e6) + (j % tracks) * 100);
+      batch.push_back(std::move(r));
+    }
+  };
+  make(static_cast<long>(tracks) * 10);  // warm up: every track confirmed
+  m.Process(center, batch, &out);
+  make(reports);
+  out.clear();
+  auto s0 = std::chrono::steady_clock::now();
+  m.Process(center, batch, &out);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+  auto st = m.stats();
+  std::printf("{\"name\":\"monitor\",\"areas\":%d,\"operations\":%d,\"tracks\":%zu,\"reports\":%ld,"
+              "\"seconds\":%.3f,\"reports_per_s\":%.0f,\"transitions\":%zu,\"raised\":%llu}\n",
+              areas, operations, m.track_count(), reports, secs, reports / secs, out.size(),
+              static_cast<unsigned long long>(st.raised));
+  return 0;
+}

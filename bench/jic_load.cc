@@ -48,7 +48,7 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
-enum class Mode { kNotify, kGet, kHello };
+enum class Mode { kNotify, kGet, kHello, kTracks };
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -66,13 +66,14 @@ struct Options {
   std::string icao24;  // notify: default by party (the jic-2016 scenario's aircraft)
   uint64_t first_index = 0;
   int threads = 1;
+  int batch = 500;  // tracks: reports per request
   bool quiet = false;
 };
 
 void Usage(FILE* f) {
   std::fprintf(f,
       "usage: jic_load --port PORT [--host 127.0.0.1] [--token TOKEN]\n"
-      "                [--mode notify|get|hello] [--path PATH] [--connections N]\n"
+      "                [--mode notify|get|hello|tracks] [--batch N] [--path PATH] [--connections N]\n"
       "                [--duration-s S | --requests N] [--warmup-s S] [--timeout-s S]\n"
       "                [--party P] [--icao24 HEX|none] [--first-index I] [--threads T] [--quiet]\n"
       "  notify: POST /v1/operations, a distinct valid notification per request; the\n"
@@ -160,10 +161,15 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
         o.mode = Mode::kGet;
       } else if (v == "hello") {
         o.mode = Mode::kHello;
+      } else if (v == "tracks") {
+        o.mode = Mode::kTracks;
       } else {
         return bad();
       }
       o.mode_name = v;
+    } else if (a == "--batch") {
+      if (!ParseDouble(v.c_str(), &d) || d < 1 || d > 10000) return bad();
+      o.batch = static_cast<int>(d);
     } else if (a == "--path") {
       if (v.empty() || v[0] != '/') return bad();
       o.path = v;
@@ -195,6 +201,10 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
     return std::nullopt;
   }
   if (o.mode == Mode::kHello && o.path.empty()) o.path = "/";
+  if (o.mode == Mode::kTracks && o.token.empty()) {
+    std::fprintf(stderr, "jic_load: --mode tracks needs --token (a watch officer's or integrator's)\n");
+    return std::nullopt;
+  }
   if (o.mode == Mode::kNotify && o.token.empty()) {
     std::fprintf(stderr, "jic_load: --mode notify needs --token (a planner's or officer's)\n");
     return std::nullopt;
@@ -221,6 +231,37 @@ std::string Rfc3339(int64_t unix_s) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+// tracks: POST /v1/tracks, `batch` position reports per request of 5,000
+// aircraft of no party flying over 30-40 N 30-45 E, one second apart per
+// request (the monitor's whole pipeline, without alerts).
+std::string TracksBody(uint64_t index, int batch) {
+  std::string b = "{\"reports\":[";
+  char buf[256];
+  const int64_t t0 = 1893456000;  // 2030-01-01
+  for (int j = 0; j < batch; ++j) {
+    const uint64_t k = (index * static_cast<uint64_t>(batch) + static_cast<uint64_t>(j));
+    const uint64_t plane = k % 5000;
+    const double step = static_cast<double>(k / 5000);
+    const double lat = 30 + static_cast<double>(plane % 100) * 0.1 + step * 0.0005;
+    const double lng = 30 + static_cast<double>(plane / 100) * 0.3;
+    const int64_t ms = static_cast<int64_t>(step * 1000) + static_cast<int64_t>(plane % 1000);
+    std::snprintf(buf, sizeof buf,
+                  "%s{\"icao24\":\"c%05x\",\"lat\":%.5f,\"lng\":%.5f,\"alt_m\":3000,"
+                  "\"time\":\"%s.%03dZ\",\"gs_mps\":55.5,\"track_deg\":0}",
+                  j ? "," : "", static_cast<unsigned>(plane), lat, lng,
+                  [&] {
+                    static thread_local char t[32];
+                    const time_t secs = static_cast<time_t>(t0 + ms / 1000);
+                    std::strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", gmtime(&secs));
+                    return t;
+                  }(),
+                  static_cast<int>(ms % 1000));
+    b += buf;
+  }
+  b += "]}";
+  return b;
 }
 
 struct NotifyMaker {
@@ -294,7 +335,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
        Stats& stats)
       : socket_(io), timer_(io), retry_(io), endpoints_(endpoints), sh_(shared), st_(stats) {
     const Options& o = *sh_.opt;
-    if (o.mode != Mode::kNotify) {
+ if (o.mode != Mode::kNotify && o.mode != Mode::kTracks) {
       fixed_ = "GET " + o.path + " HTTP/1.1\r\nHost: " + o.host + "\r\n";
       if (!o.token.empty()) fixed_ += "Authorization: Bearer " + o.token + "\r\n";
       fixed_ += "\r\n";
@@ -341,14 +382,18 @@ class Conn : public std::enable_shared_from_this<Conn> {
     if (measured_ && sh_.opt->requests > 0 && sh_.remaining.load() <= 0) return Close();
     if (!connected_) return Connect();
     if (measured_ && sh_.opt->requests > 0 && sh_.remaining.fetch_sub(1) <= 0) return Close();
-    if (sh_.opt->mode == Mode::kNotify) {
-      const std::string body = sh_.maker->Body(sh_.next_index.fetch_add(1));
-      request_ = "POST /v1/operations HTTP/1.1\r\nHost: " + sh_.opt->host +
+    if (sh_.opt->mode == Mode::kNotify || sh_.opt->mode == Mode::kTracks) {
+      const bool tracks = sh_.opt->mode == Mode::kTracks;
+      const std::string body = tracks ? TracksBody(sh_.next_index.fetch_add(1), sh_.opt->batch)
+                                      : sh_.maker->Body(sh_.next_index.fetch_add(1));
+      request_ = std::string(tracks ? "POST /v1/tracks" : "POST /v1/operations") +
+                 " HTTP/1.1\r\nHost: " + sh_.opt->host +
                  "\r\nAuthorization: Bearer " + sh_.opt->token +
                  "\r\nContent-Type: application/json\r\nContent-Length: " +
                  std::to_string(body.size()) + "\r\n\r\n" + body;
     }
-    const std::string& req = sh_.opt->mode == Mode::kNotify ? request_ : fixed_;
+    const std::string& req =
+        sh_.opt->mode == Mode::kNotify || sh_.opt->mode == Mode::kTracks ? request_ : fixed_;
     started_ = Clock::now();
     auto self = shared_from_this();
     ArmTimer();
@@ -746,12 +791,16 @@ int main(int argc, char** argv) {
               ",\"errors_by_status\":{%s},\"warmup_requests\":%" PRIu64
               ",\"warmup_errors\":%" PRIu64 ",\"connect_errors\":%" PRIu64
               ",\"reconnects\":%" PRIu64 ",\"req_per_s\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,"
-              "\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+              "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"reports_per_s\":%.0f}\n",
               o.mode_name.c_str(),
-              JsonEscape(o.mode == Mode::kNotify ? "/v1/operations" : o.path).c_str(),
+              JsonEscape(o.mode == Mode::kNotify   ? "/v1/operations"
+                         : o.mode == Mode::kTracks ? "/v1/tracks"
+                                                   : o.path)
+                  .c_str(),
               o.connections, o.threads, seconds, requests, all.ok, errors, by_status_json.c_str(),
               all.warmup_requests, all.warmup_errors, connect_errors, all.reconnects, rate, p50,
-              p90, p99, pmax);
+              p90, p99, pmax,
+              o.mode == Mode::kTracks && seconds > 0 ? static_cast<double>(all.ok) * o.batch / seconds : 0.0);
   std::fflush(stdout);
   if (!o.quiet) {
     for (auto& [k, v] : all.error_samples) {

@@ -263,7 +263,8 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
   }
   if (t.party.empty()) return;  // alerts concern the parties' aircraft only
 
-  const json pos = Position(r);
+  // Details are written only when a transition is emitted (rarely).
+  const TrackReport snap = r;
   // --- unreported flight
   if (associated.empty()) {
     const agreement::Party* p = ag.FindParty(t.party);
@@ -274,10 +275,12 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
     c.parties = {t.party};
     if (should != t.party) c.parties.push_back(should);
     c.tracks = {t.icao24};
-    json d = pos;
-    d["should_notify"] = should;
-    if (!t.callsign.empty()) d["callsign"] = t.callsign;
-    c.detail_json = d.dump();
+    c.detail = [snap, should, callsign = t.callsign] {
+      json d = Position(snap);
+      d["should_notify"] = should;
+      if (!callsign.empty()) d["callsign"] = callsign;
+      return d.dump();
+    };
     holds->push_back(std::move(c));
   } else {
     // --- nonconformance: within tolerance of some current volume of some
@@ -305,9 +308,11 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
       c.parties = {t.party};
       c.tracks = {t.icao24};
       c.operation = associated.front()->id;
-      json d = pos;
-      if (std::isfinite(nearest)) d["distance_m"] = std::round(nearest);
-      c.detail_json = d.dump();
+      c.detail = [snap, nearest] {
+        json d = Position(snap);
+        if (std::isfinite(nearest)) d["distance_m"] = std::round(nearest);
+        return d.dump();
+      };
       holds->push_back(std::move(c));
     }
   }
@@ -328,7 +333,7 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
     c.tracks = {t.icao24};
     c.area = a.id;
     if (category) c.operation = associated.front()->id;
-    c.detail_json = pos.dump();
+    c.detail = [snap] { return Position(snap).dump(); };
     holds->push_back(std::move(c));
   }
   if (r.gs_mps && r.track_deg && *r.gs_mps > 1) {
@@ -355,9 +360,11 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
         c.area = a.id;
         c.predicted = true;
         if (category) c.operation = associated.front()->id;
-        json d = pos;
-        d["in_s"] = dt;
-        c.detail_json = d.dump();
+        c.detail = [snap, dt] {
+          json d = Position(snap);
+          d["in_s"] = dt;
+          return d.dump();
+        };
         holds->push_back(std::move(c));
       }
     }
@@ -380,8 +387,9 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
         if (other == &t) continue;
         const Track& o = *other;
         if (o.reports == 0 || o.party.empty() || o.party == t.party) continue;
-        // Cheap rejection: farther apart in latitude than can close in time.
+        // Cheap rejection: farther apart than can close within lookahead_s.
         if (std::fabs(o.last.lat_deg - r.lat_deg) > dlat) continue;
+        if (std::fabs(std::remainder(o.last.lng_deg - r.lng_deg, 360.0)) > dlng) continue;
         const std::string& other_id = o.icao24;
         // The other's position brought to this report's time.
         const TrackReport& q = o.last;
@@ -426,15 +434,17 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
         std::sort(c.parties.begin(), c.parties.end());
         c.tracks = {a, b};
         c.predicted = predicted;
-        json d{{"time", FormatRfc3339(r.time)},
-               {"horizontal_m", std::round(h_now)},
-               {"positions", json::array({Position(r), Position(q)})}};
-        if (dz_now) d["vertical_m"] = std::round(std::fabs(*dz_now));
-        if (predicted) {
-          d["in_s"] = std::round(tcpa * 10) / 10;
-          d["closest_m"] = std::round(h_cpa);
-        }
-        c.detail_json = d.dump();
+        c.detail = [snap, q = q, h_now, dz_now, predicted, tcpa, h_cpa] {
+          json d{{"time", FormatRfc3339(snap.time)},
+                 {"horizontal_m", std::round(h_now)},
+                 {"positions", json::array({Position(snap), Position(q)})}};
+          if (dz_now) d["vertical_m"] = std::round(std::fabs(*dz_now));
+          if (predicted) {
+            d["in_s"] = std::round(tcpa * 10) / 10;
+            d["closest_m"] = std::round(h_cpa);
+          }
+          return d.dump();
+        };
         holds->push_back(std::move(c));
       }
     }
@@ -456,32 +466,34 @@ void Monitor::Apply(const std::vector<Condition>& holds, const std::set<std::str
       for (const std::string& icao : c.tracks) keys_of_track_[icao].insert(c.key);
     }
     ++a.consecutive;
-    AlertTransition tr;
-    tr.key = c.key;
-    tr.type = c.type;
-    tr.parties = c.parties;
-    tr.tracks = c.tracks;
-    tr.operation = c.operation;
-    tr.area = c.area;
-    tr.predicted = c.predicted;
-    tr.time = now;
-    tr.detail_json = c.detail_json;
+    auto transition = [&](AlertTransition::Kind kind) {
+      AlertTransition tr;
+      tr.kind = kind;
+      tr.key = c.key;
+      tr.type = c.type;
+      tr.parties = c.parties;
+      tr.tracks = c.tracks;
+      tr.operation = c.operation;
+      tr.area = c.area;
+      tr.predicted = c.predicted;
+      tr.time = now;
+      tr.detail_json = c.detail ? c.detail() : "{}";
+      out->push_back(std::move(tr));
+    };
     if (!a.raised) {
       if (a.consecutive >= 2) {
         a.raised = true;
         a.predicted = c.predicted;
         a.last_update = now;
-        tr.kind = AlertTransition::Kind::kRaise;
         Count(&Stats::raised);
-        out->push_back(std::move(tr));
+        transition(AlertTransition::Kind::kRaise);
       }
     } else if (a.predicted != c.predicted ||
                (now - a.last_update).seconds() >= options_.update_every_s) {
       a.predicted = c.predicted;
       a.last_update = now;
-      tr.kind = AlertTransition::Kind::kUpdate;
       Count(&Stats::updated);
-      out->push_back(std::move(tr));
+      transition(AlertTransition::Kind::kUpdate);
     }
   }
   for (const std::string& key : evaluated) {

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -126,7 +127,7 @@ class Monitor {
     std::string key, type, operation, area;
     std::vector<std::string> parties, tracks;
     bool predicted = false;
-    std::string detail_json;
+    std::function<std::string()> detail;  // the detail JSON, made only when emitted
   };
 
   void OnReport(const engine::Center& center, const TrackReport& r, std::vector<AlertTransition>* out);

@@ -93,6 +93,13 @@ json Position(const TrackReport& r) {
   return j;
 }
 
+// East and north components of a report's velocity, m/s.
+void Velocity(const TrackReport& x, double* ve, double* vn) {
+  const double gs = x.gs_mps.value_or(0), tr = x.track_deg.value_or(0) * kPi / 180;
+  *ve = gs * std::sin(tr);
+  *vn = gs * std::cos(tr);
+}
+
 // Grid of 1° cells for finding tracks near one another.
 int64_t GridKey(double lat, double lng) {
   const int64_t a = static_cast<int64_t>(std::floor(lat)) + 90;
@@ -377,6 +384,9 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
   const double dlat = reach / kMetresPerDegree;
   const double coslat = std::max(0.01, std::cos(r.lat_deg * kPi / 180));
   const double dlng = std::min(180.0, reach / (kMetresPerDegree * coslat));
+  const double gs_self = r.gs_mps.value_or(0);
+  double vae, van;
+  Velocity(r, &vae, &van);
   for (double la = std::floor(r.lat_deg - dlat); la <= std::floor(r.lat_deg + dlat); la += 1) {
     for (double lo = std::floor(r.lng_deg - dlng); lo <= std::floor(r.lng_deg + dlng); lo += 1) {
       double wrapped = std::remainder(lo, 360.0);
@@ -387,28 +397,21 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
         if (other == &t) continue;
         const Track& o = *other;
         if (o.reports == 0 || o.party.empty() || o.party == t.party) continue;
-        // Cheap rejection: farther apart than can close within lookahead_s.
-        if (std::fabs(o.last.lat_deg - r.lat_deg) > dlat) continue;
-        if (std::fabs(std::remainder(o.last.lng_deg - r.lng_deg, 360.0)) > dlng) continue;
-        const std::string& other_id = o.icao24;
-        // The other's position brought to this report's time.
         const TrackReport& q = o.last;
+        // Local east/north metres around this track (equirectangular at its
+        // latitude: ample at the tens of kilometres that matter here).
+        const double ex = std::remainder(q.lng_deg - r.lng_deg, 360.0) * kMetresPerDegree * coslat;
+        const double ny = (q.lat_deg - r.lat_deg) * kMetresPerDegree;
         const double lag = (r.time - q.time).seconds();
-        // Local east/north metres around this track.
-        auto east = [&](double lng_deg, double lat_deg) {
-          return std::remainder(lng_deg - r.lng_deg, 360.0) * kMetresPerDegree *
-                 std::cos(lat_deg * kPi / 180);
-        };
-        auto vel = [](const TrackReport& x, double* ve, double* vn) {
-          const double gs = x.gs_mps.value_or(0), tr = x.track_deg.value_or(0) * kPi / 180;
-          *ve = gs * std::sin(tr);
-          *vn = gs * std::cos(tr);
-        };
-        double vae, van, vbe, vbn;
-        vel(r, &vae, &van);
-        vel(q, &vbe, &vbn);
-        const double px = east(q.lng_deg, q.lat_deg) + vbe * lag;
-        const double py = (q.lat_deg - r.lat_deg) * kMetresPerDegree + vbn * lag;
+        // Cheap rejection: farther apart than both could close within lookahead_s.
+        const double gs_q = q.gs_mps.value_or(0);
+        const double close = sep.horizontal_m + mon.lookahead_s * (gs_self + gs_q) + std::fabs(lag) * gs_q;
+        if (ex * ex + ny * ny > close * close) continue;
+        const std::string& other_id = o.icao24;
+        double vbe, vbn;
+        Velocity(q, &vbe, &vbn);
+        const double px = ex + vbe * lag;
+        const double py = ny + vbn * lag;
         const double vx = vbe - vae, vy = vbn - van;
         const double h_now = std::hypot(px, py);
         std::optional<double> dz_now;

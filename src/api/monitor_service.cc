@@ -13,7 +13,32 @@ using nlohmann::json;
 
 MonitorService::MonitorService(Coordinator& coordinator, Options options)
     : coordinator_(coordinator), options_(options) {
+  if (options_.history != nullptr) history_thread_ = std::thread([this] { RunHistory(); });
   thread_ = std::thread([this] { Run(); });
+}
+
+void MonitorService::RunHistory() {
+  for (;;) {
+    std::vector<monitor::TrackReport> batch;
+    {
+      std::unique_lock<std::mutex> lock(history_mu_);
+      history_cv_.wait(lock, [&] { return history_stopping_ || !history_queue_.empty(); });
+      if (history_queue_.empty()) return;
+      batch = std::move(history_queue_.front());
+      history_queue_.pop_front();
+      history_queued_ -= batch.size();
+      // Take several small batches at once: one transaction.
+      while (!history_queue_.empty() && batch.size() < 20000) {
+        auto& next = history_queue_.front();
+        history_queued_ -= next.size();
+        batch.insert(batch.end(), std::make_move_iterator(next.begin()), std::make_move_iterator(next.end()));
+        history_queue_.pop_front();
+      }
+    }
+    if (Status s = options_.history->Append(batch); !s.ok()) {
+      if (history_errors_++ == 0) LogWarn("track history write failed", json{{"reason", s.ToString()}}.dump());
+    }
+  }
 }
 
 MonitorService::~MonitorService() { Stop(); }
@@ -94,8 +119,13 @@ void MonitorService::Run() {
     });
     for (const AlertTransition& t : transitions) Submit(t);
     if (options_.history != nullptr) {
-      if (Status s = options_.history->Append(batch); !s.ok()) {
-        if (history_errors_++ == 0) LogWarn("track history write failed", json{{"reason", s.ToString()}}.dump());
+      std::lock_guard<std::mutex> lock(history_mu_);
+      if (history_queued_ + batch.size() > 1000000) {
+        history_dropped_ += batch.size();
+      } else {
+        history_queued_ += batch.size();
+        history_queue_.push_back(batch);
+        history_cv_.notify_one();
       }
     }
     {
@@ -115,6 +145,7 @@ MonitorService::Stats MonitorService::stats() const {
   s.commands = commands_.load();
   s.command_errors = command_errors_.load();
   s.history_errors = history_errors_.load();
+  s.history_dropped = history_dropped_.load();
   s.tracks = monitor_.track_count();
   std::lock_guard<std::mutex> lock(mu_);
   s.queued = queue_.size();
@@ -128,6 +159,12 @@ void MonitorService::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(history_mu_);
+    history_stopping_ = true;
+  }
+  history_cv_.notify_all();
+  if (history_thread_.joinable()) history_thread_.join();
 }
 
 }  // namespace jic::api

@@ -69,6 +69,8 @@ std::string MonitorMetrics(const api::MonitorService& m,
   out += Counter("jic_alert_transitions_total", "", "kind=\"update\"", s.monitor.updated, false);
   out += Counter("jic_alert_transitions_total", "", "kind=\"resolve\"", s.monitor.resolved, false);
   out += Counter("jic_track_history_errors_total", "Failed writes to the track history.", "", s.history_errors);
+  out += Counter("jic_track_history_dropped_total", "Reports not kept in history (its writer was behind).", "",
+                 s.history_dropped);
   out += "# HELP jic_track_history_partitions Hourly partitions kept.\n# TYPE jic_track_history_partitions gauge\n"
          "jic_track_history_partitions " + std::to_string(history.partitions()) + "\n";
   bool head = true;

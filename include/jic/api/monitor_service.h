@@ -34,7 +34,7 @@ class MonitorService {
   struct Stats {
     monitor::Monitor::Stats monitor;
     uint64_t offered = 0, refused = 0, commands = 0, command_errors = 0;
-    uint64_t history_errors = 0;
+    uint64_t history_errors = 0, history_dropped = 0;
     size_t tracks = 0, queued = 0;
   };
 
@@ -54,6 +54,7 @@ class MonitorService {
 
  private:
   void Run();
+  void RunHistory();
   void Submit(const monitor::AlertTransition& t);
 
   Coordinator& coordinator_;
@@ -67,6 +68,15 @@ class MonitorService {
   bool stopping_ = false;                    // guarded by mu_
   std::atomic<uint64_t> offered_{0}, refused_{0}, commands_{0}, command_errors_{0}, history_errors_{0};
   std::atomic<uint64_t> pending_commands_{0};
+  // History writes, on their own thread so the monitor never waits for them;
+  // batches beyond the bound are dropped and counted.
+  std::mutex history_mu_;
+  std::condition_variable history_cv_;
+  std::deque<std::vector<monitor::TrackReport>> history_queue_;  // guarded by history_mu_
+  size_t history_queued_ = 0;                                     // guarded by history_mu_
+  bool history_stopping_ = false;                                 // guarded by history_mu_
+  std::atomic<uint64_t> history_dropped_{0};
+  std::thread history_thread_;
   std::thread thread_;
 };
 

@@ -13,6 +13,7 @@ PKGS=(
   libsqlite3-dev sqlite3 libsodium-dev
   libboost-dev libboost-system-dev
   libgoogle-perftools-dev
+  dump1090-mutability
   python3
 )
 
@@ -31,5 +32,8 @@ echo "deps: installing ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# dump1090-mutability (a real ADS-B decoder the monitoring tests drive) must
+# not start a system service of its own.
+echo "dump1090-mutability dump1090-mutability/auto-start boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

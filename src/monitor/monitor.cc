@@ -165,8 +165,9 @@ void Monitor::OnReport(const Center& center, const TrackReport& r, std::vector<A
     t->last_seen = r.time;
     auto plausible = [&](const TrackReport& a, const TrackReport& b) {
       const double dt = (b.time - a.time).seconds();
+      // Plus a floor for timing noise (Options::position_noise_m).
       return DistanceM(a.lat_deg, a.lng_deg, b.lat_deg, b.lng_deg) <=
-             options_.implausible_speed_mps * std::max(dt, 0.001);
+             options_.implausible_speed_mps * std::max(dt, 0.0) + options_.position_noise_m;
     };
     // Reports that agree with each other, apart from those the track follows:
     // the start of a track (it is tentative until one run is long enough: an

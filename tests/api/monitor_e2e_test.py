@@ -8,6 +8,7 @@ when fed recorded captures (tests/data/adsb/, see its README), served to
 import json
 import math
 import os
+import shutil
 import socket
 import subprocess
 import threading
@@ -138,6 +139,47 @@ class RealFeedTest(unittest.TestCase):
         finally:
             for f in feeds:
                 f.close()
+
+
+class RealDecoderTest(unittest.TestCase):
+    """Debian's dump1090-mutability decodes a recorded IQ capture and serves SBS
+    on a loopback port; jic follows that port."""
+
+    def test_jic_follows_dump1090(self):
+        dump1090 = shutil.which("dump1090-mutability") or "/usr/bin/dump1090-mutability"
+        if not os.path.exists(dump1090):
+            self.skipTest("dump1090-mutability is not installed (scripts/deps.sh installs it)")
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        with JicCenter(users=USERS, extra_args=["--sbs", "127.0.0.1:%d" % port]) as c:
+            # 5 s of silence first (byte 127 at 2.4 Msps), so jic connects
+            # before the aircraft's messages; --throttle paces the file.
+            iq = os.path.join(ADSB, "modes1_2m4sps_uc8.iq")
+            cmd = ("(head -c 24000000 /dev/zero | tr '\\0' '\\177'; cat '%s') | %s --ifile - --throttle "
+                   "--net --net-bind-address 127.0.0.1 --net-sbs-port %d --net-ri-port 0 --net-ro-port 0 "
+                   "--net-bo-port 0 --net-bi-port 0 --net-heartbeat 0 --quiet" % (iq, dump1090, port))
+            p = subprocess.Popen(["bash", "-c", cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                def track():
+                    ts = c.get("/v1/tracks", user="una").json["tracks"]
+                    t = [x for x in ts if x["icao24"] == "4d2023"]
+                    return t and t[0]["reports"] >= 20 and t[0]
+                t = wait_for(track, timeout=40)
+                self.assertTrue(t, c.get("/v1/tracks", user="una").raw)
+                # Where the decoder put it: near 37.0 N 13.8 E (Sicily), never
+                # at the bad CPR decodes 660 km south.
+                self.assertAlmostEqual(t["lat"], 37.0, delta=0.2)
+                self.assertAlmostEqual(t["lng"], 13.8, delta=0.2)
+                for q in t["trail"]:
+                    self.assertGreater(q[0], 36.5, q)
+                self.assertEqual(t["callsign"], "AMC421")
+                self.assertEqual(c.get("/v1/alerts", user="una").json["alerts"], [])
+                m = c.get("/metrics", user="una").raw
+                self.assertIn('jic_sbs_connects_total{feed="127.0.0.1:%d"}' % port, m)
+            finally:
+                p.wait(timeout=60)
 
 
 def want_last(icao):

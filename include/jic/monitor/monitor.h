@@ -77,6 +77,12 @@ class Monitor {
   struct Options {
     size_t trail_length = 20;
     double implausible_speed_mps = 1000;
+    // Distance allowed whatever the time between two reports: receivers
+    // stamp messages when they decode them, in bursts (recordings show
+    // successive positions a few milliseconds apart and hundreds of metres
+    // apart), so time differences below a couple of seconds say little.
+    // 2 km is 2 s at 1,000 m/s; bad CPR decodes land hundreds of km away.
+    double position_noise_m = 2000;
     // Track initiation (M of N): a track is followed once this many mutually
     // plausible reports agree, or two that span confirm_seconds; until then
     // it is tentative (not shown, no alerts). A run of restart_reports (or

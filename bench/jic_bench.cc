@@ -3,6 +3,8 @@
 //
 //   jic_bench w1     --workload DIR --n N [--queries Q] [--finest-level L] [--res FILE]
 //   jic_bench decide --workload DIR --n N [--queries Q] [--areas Z]
+//   jic_bench w2     --workload DIR --n Z [--reports M] [--expect FILE] [--check K]
+//                    [--res FILE] [--max-edges E] [--max-level L]
 //
 // w1: one new 4D volume against N stored ones, zero separation: every stored
 //     volume whose outline touches or overlaps the query's and whose closed
@@ -12,6 +14,15 @@
 //     operations (three parties, seven categories), with the demo agreement's
 //     minima (5000 m, 300 m, 300 s) and Z areas (the peers' W2 areas) under
 //     four rules.
+// w2: the peers' geofence workload: which of the first Z areas of
+//     w2_areas.tsv contain each report of w2_points.tsv (its position inside
+//     the area, its altitude within the area's closed band), through an
+//     AreaPointIndex, one report at a time from lat/lng degrees. Answers are
+//     checked against the expected ones — FILE, or else DIR/w2_expected_Z.tsv
+//     or the peers' GEOS answers DIR/../out/res/geos_w2_Z.tsv, when present
+//     ("id count idsum" per report) — and against every area's own
+//     AreaRegion::Contains on the first K reports (default 2000); a
+//     disagreement with the latter is a bug and fails the run.
 // Each prints one JSON object: name, n, p50_us, p99_us, per_s and details.
 // Latencies: one warm-up pass over the queries, then a measured pass (as the
 // peers do), single-threaded.
@@ -20,14 +31,17 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "jic/agreement/agreement.h"
 #include "jic/engine/decide.h"
+#include "jic/geo/area_point_index.h"
 #include "jic/geo/earth.h"
 #include "s2/s2loop.h"
 #include "s2/s2polygon.h"
@@ -50,6 +64,14 @@ double Secs(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
+// CPU time of this thread: beside the wall clock, it shows how much of a
+// run the scheduler gave to other processes on a shared machine.
+double ThreadCpuSecs() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
 long PeakRssMb() {
   std::ifstream f("/proc/self/status");
   std::string line;
@@ -65,6 +87,10 @@ struct Args {
   int finest_level = 8;
   int passes = 1;  // measured passes after the warm-up (more for profiling)
   std::string res;
+  // w2
+  size_t reports = 1000000, check = 2000;
+  std::string expect;
+  geo::AreaPointIndex::Options index_options;
 };
 
 engine::Volume4D VolumeOf(const bench::Row& r) {
@@ -251,13 +277,193 @@ int RunDecide(const Args& a) {
   return 0;
 }
 
+// A position report of w2_points.tsv: id lon lat alt t.
+struct Report {
+  int64_t id;
+  double lat, lng, alt;
+};
+
+std::vector<Report> ReadReports(const std::string& path, size_t limit) {
+  std::ifstream f(path);
+  if (!f) {
+    std::cerr << "cannot open " << path << " (generate it with bench/gen_workload.py)\n";
+    std::exit(2);
+  }
+  std::vector<Report> out;
+  std::string line;
+  while (out.size() < limit && std::getline(f, line)) {
+    Report r;
+    char* e;
+    r.id = std::strtoll(line.c_str(), &e, 10);
+    r.lng = std::strtod(e, &e);
+    r.lat = std::strtod(e, &e);
+    r.alt = std::strtod(e, &e);
+    out.push_back(r);
+  }
+  return out;
+}
+
+// "id count idsum" lines; empty when the file does not exist.
+std::unordered_map<int64_t, std::pair<int64_t, int64_t>> ReadExpected(const std::string& path) {
+  std::unordered_map<int64_t, std::pair<int64_t, int64_t>> out;
+  std::ifstream f(path);
+  int64_t id, n, sum;
+  while (f >> id >> n >> sum) out[id] = {n, sum};
+  return out;
+}
+
+int RunW2(const Args& a) {
+  const size_t z = a.n;
+  auto t0 = Clock::now();
+  std::vector<bench::Row> rows = bench::ReadRows(a.workload + "/w2_areas.tsv", z, false);
+  if (rows.size() < z) std::cerr << "only " << rows.size() << " areas in the file\n";
+  std::vector<Report> reports = ReadReports(a.workload + "/w2_points.tsv", a.reports);
+  auto t1 = Clock::now();
+  std::vector<geo::AreaRegion> areas;
+  std::vector<double> lo, hi;
+  std::vector<int64_t> ids;
+  for (const bench::Row& r : rows) {
+    areas.push_back(
+        geo::AreaRegion::Polygon(std::make_shared<S2Polygon>(std::make_unique<S2Loop>(r.ring))));
+    lo.push_back(r.alt_lo);
+    hi.push_back(r.alt_hi);
+    ids.push_back(r.id);
+  }
+  std::vector<bench::Row>().swap(rows);
+  const long rss_before_index = PeakRssMb();
+  auto t2 = Clock::now();
+  const geo::AreaPointIndex index(areas, a.index_options);
+  auto t3 = Clock::now();
+
+  // One report: count and id sum of the areas that hold it.
+  auto one = [&](const Report& r, int64_t* n, int64_t* sum) {
+    int64_t c = 0, s = 0;
+    const double alt = r.alt;
+    index.VisitContaining(
+        S2LatLng::FromDegrees(r.lat, r.lng).ToPoint(),
+        [&](int i) { return alt >= lo[i] && alt <= hi[i]; },
+        [&](int i) {
+          ++c;
+          s += ids[i];
+        });
+    *n = c;
+    *sum = s;
+  };
+
+  // Latency pass (also the warm-up) on the first 200k reports, then the
+  // throughput pass over all of them, as the peers measure.
+  const size_t m = reports.size();
+  const size_t timed = std::min<size_t>(m, 200000);
+  std::vector<double> lat(timed);
+  std::vector<int64_t> cnt(m), idsum(m);
+  for (size_t k = 0; k < timed; ++k) {
+    auto s = Clock::now();
+    one(reports[k], &cnt[k], &idsum[k]);
+    lat[k] = std::chrono::duration<double, std::micro>(Clock::now() - s).count();
+  }
+  double measured = 0, cpu = 0;
+  int64_t hits = 0;
+  for (int pass = 0; pass < a.passes; ++pass) {
+    hits = 0;
+    const double c0 = ThreadCpuSecs();
+    auto p0 = Clock::now();
+    for (size_t k = 0; k < m; ++k) {
+      one(reports[k], &cnt[k], &idsum[k]);
+      hits += cnt[k];
+    }
+    measured = Secs(p0, Clock::now());
+    cpu = ThreadCpuSecs() - c0;
+  }
+
+  // What the queries looked at, on a sample, untimed.
+  const size_t sampled = std::min<size_t>(m, 100000);
+  double items = 0, tests = 0, edges = 0, searched = 0;
+  for (size_t k = 0; k < sampled; ++k) {
+    const auto c = index.CostAt(S2LatLng::FromDegrees(reports[k].lat, reports[k].lng).ToPoint());
+    items += c.items;
+    tests += c.exact_tests;
+    edges += c.edges;
+    searched += c.searched;
+  }
+
+  // Against the expected answers, when the workload has them.
+  std::string expect = a.expect;
+  if (expect.empty()) {
+    for (std::string p : {a.workload + "/w2_expected_" + std::to_string(z) + ".tsv",
+                          a.workload + "/../out/res/geos_w2_" + std::to_string(z) + ".tsv"}) {
+      if (std::ifstream(p)) {
+        expect = p;
+        break;
+      }
+    }
+  }
+  const auto expected = ReadExpected(expect);
+  int64_t exp_checked = 0, exp_disagree = 0;
+  for (size_t k = 0; k < m; ++k) {
+    auto it = expected.find(reports[k].id);
+    if (it == expected.end()) continue;
+    ++exp_checked;
+    if (it->second != std::make_pair(cnt[k], idsum[k])) {
+      if (++exp_disagree <= 5) {
+        std::cerr << "report " << reports[k].id << ": expected " << it->second.first
+                  << " areas (id sum " << it->second.second << "), jic " << cnt[k] << " ("
+                  << idsum[k] << ")\n";
+      }
+    }
+  }
+  // Against every area's own Contains, by brute force.
+  int64_t brute_checked = 0, brute_disagree = 0;
+  for (size_t k = 0; k < std::min(a.check, m); ++k) {
+    const Report& r = reports[k];
+    const S2Point p = S2LatLng::FromDegrees(r.lat, r.lng).ToPoint();
+    int64_t n = 0, sum = 0;
+    for (size_t i = 0; i < areas.size(); ++i) {
+      if (r.alt >= lo[i] && r.alt <= hi[i] && areas[i].Contains(p)) {
+        ++n;
+        sum += ids[i];
+      }
+    }
+    ++brute_checked;
+    if (n != cnt[k] || sum != idsum[k]) {
+      if (++brute_disagree <= 5) {
+        std::cerr << "report " << r.id << ": AreaRegion::Contains " << n << " areas (id sum " << sum
+                  << "), index " << cnt[k] << " (" << idsum[k] << ")\n";
+      }
+    }
+  }
+  if (!a.res.empty()) {
+    std::ofstream f(a.res);
+    for (size_t k = 0; k < std::min<size_t>(m, 20000); ++k) {
+      f << reports[k].id << "\t" << cnt[k] << "\t" << idsum[k] << "\n";
+    }
+  }
+  const geo::AreaPointIndex::Stats st = index.stats();
+  std::printf(
+      "{\"name\":\"w2\",\"z\":%zu,\"p50_us\":%.3f,\"p99_us\":%.3f,\"reports_per_s\":%.1f,"
+      "\"cpu_reports_per_s\":%.1f,\"reports\":%zu,\"load_s\":%.2f,\"build_s\":%.2f,\"index_mb\":%."
+      "1f,"
+      "\"cells\":%zu,\"interior_items\":%zu,\"boundary_items\":%zu,\"mean_searched\":%.2f,\"mean_"
+      "items\":%.2f,\"mean_exact_tests\":%.3f,\"mean_edges\":%.2f,\"mean_hits\":%.3f,"
+      "\"expected_checked\":%lld,\"expected_disagree\":%lld,\"brute_checked\":%lld,"
+      "\"brute_disagree\":%lld,\"max_edges_per_cell\":%d,\"rss_before_index_mb\":%ld,\"rss_mb\":%ld}\n",
+      areas.size(), Pct(lat, 50), Pct(lat, 99), m / measured, m / cpu, m, Secs(t0, t1),
+      Secs(t2, t3), index.MemoryBytes() / 1e6, st.cells, st.interior_items, st.boundary_items,
+      searched / sampled, items / sampled, tests / sampled, edges / sampled,
+      static_cast<double>(hits) / m, static_cast<long long>(exp_checked),
+      static_cast<long long>(exp_disagree), static_cast<long long>(brute_checked),
+      static_cast<long long>(brute_disagree), a.index_options.max_edges_per_cell, rss_before_index, PeakRssMb());
+  if (exp_disagree > 0) std::cerr << exp_disagree << " reports differ from " << expect << "\n";
+  return brute_disagree == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Args a;
   if (argc < 2) {
-    std::cerr << "usage: jic_bench w1|decide --workload DIR --n N [--queries Q] [--areas Z] "
-                 "[--finest-level L] [--res FILE]\n";
+    std::cerr << "usage: jic_bench w1|decide|w2 --workload DIR --n N [--queries Q] [--areas Z] "
+                 "[--finest-level L] [--res FILE] [--reports M] [--expect FILE] [--check K] "
+                 "[--max-edges E] [--max-level L]\n";
     return 2;
   }
   a.mode = argv[1];
@@ -270,6 +476,11 @@ int main(int argc, char** argv) {
     else if (k == "--finest-level") a.finest_level = std::stoi(v);
     else if (k == "--res") a.res = v;
     else if (k == "--passes") a.passes = std::stoi(v);
+    else if (k == "--reports") a.reports = std::stoul(v);
+    else if (k == "--expect") a.expect = v;
+    else if (k == "--check") a.check = std::stoul(v);
+    else if (k == "--max-edges") a.index_options.max_edges_per_cell = std::stoi(v);
+    else if (k == "--max-level") a.index_options.max_level = std::stoi(v);
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;
@@ -281,6 +492,7 @@ int main(int argc, char** argv) {
   }
   if (a.mode == "w1") return RunW1(a);
   if (a.mode == "decide") return RunDecide(a);
+  if (a.mode == "w2") return RunW2(a);
   std::cerr << "unknown benchmark " << a.mode << "\n";
   return 2;
 }

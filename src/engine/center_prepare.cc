@@ -522,6 +522,25 @@ class CenterPrepare {
     return OperationResult(old.id, old.version + 1, StateFor(d->outcome), DecisionJsonValue(*d));
   }
 
+  // An officer's answer, {"approve": bool, "reason"?}, to the operation or
+  // amendment `id`; sets the command.
+  struct Answer {
+    bool approve = false;
+    std::string reason;
+  };
+  Result<Answer> ParseAnswer(const std::string& id) {
+    Result<json> body = ParseBody(cmd_.body, false);
+    if (!body.ok()) return body.status();
+    if (Status s = OnlyKeys(*body, {"approve", "reason"}); !s.ok()) return s;
+    Result<bool> approve = RequiredBool(*body, "approve");
+    if (!approve.ok()) return approve.status();
+    Result<std::string> reason = Text(*body, "reason", false);
+    if (!reason.ok()) return reason.status();
+    command_ = json{{"id", id}, {"approve", *approve}};
+    if (!reason->empty()) command_["reason"] = *reason;
+    return Answer{*approve, *reason};
+  }
+
   // --- operation.approve ---
   Result<json> ApproveOperation() {
     if (Status s = RequireRole({Role::kOfficer}, "approve operations"); !s.ok()) return s;
@@ -542,21 +561,14 @@ class CenterPrepare {
         return Status::Conflict(Cat("party ", party, " has already approved ", op->id));
       }
     }
-    Result<json> body = ParseBody(cmd_.body, false);
-    if (!body.ok()) return body.status();
-    if (Status s = OnlyKeys(*body, {"approve", "reason"}); !s.ok()) return s;
-    Result<bool> approve = RequiredBool(*body, "approve");
-    if (!approve.ok()) return approve.status();
-    Result<std::string> reason = Text(*body, "reason", false);
-    if (!reason.ok()) return reason.status();
-    command_ = json{{"id", op->id}, {"approve", *approve}};
-    if (!reason->empty()) command_["reason"] = *reason;
+    Result<Answer> answer = ParseAnswer(op->id);
+    if (!answer.ok()) return answer.status();
 
     std::vector<Approval> approvals = meta.approvals;
-    approvals.push_back({party, cmd_.actor.user, *approve, *reason, at_, seq_});
+    approvals.push_back({party, cmd_.actor.user, answer->approve, answer->reason, at_, seq_});
     OpState state = OpState::kPendingApproval;
     json decision = json::parse(meta.decision_json);
-    if (!*approve) {
+    if (!answer->approve) {
       state = OpState::kRejected;
     } else {
       std::set<std::string> approved;
@@ -657,20 +669,13 @@ class CenterPrepare {
                                            am.base_version, " of the agreement, which is now at ",
                                            c_.agreement_version_, "; propose it again"));
     }
-    Result<json> body = ParseBody(cmd_.body, false);
-    if (!body.ok()) return body.status();
-    if (Status s = OnlyKeys(*body, {"approve", "reason"}); !s.ok()) return s;
-    Result<bool> approve = RequiredBool(*body, "approve");
-    if (!approve.ok()) return approve.status();
-    Result<std::string> reason = Text(*body, "reason", false);
-    if (!reason.ok()) return reason.status();
-    command_ = json{{"id", am.id}, {"approve", *approve}};
-    if (!reason->empty()) command_["reason"] = *reason;
+    Result<Answer> answer = ParseAnswer(am.id);
+    if (!answer.ok()) return answer.status();
 
     std::vector<Approval> approvals = am.approvals;
-    approvals.push_back({party, cmd_.actor.user, *approve, *reason, at_, seq_});
+    approvals.push_back({party, cmd_.actor.user, answer->approve, answer->reason, at_, seq_});
     json result{{"id", am.id}, {"approvals", ApprovalsJson(approvals)}};
-    if (!*approve) {
+    if (!answer->approve) {
       result["state"] = "rejected";
       return result;
     }

@@ -505,15 +505,19 @@ void Monitor::Apply(const std::vector<Condition>& holds, const std::set<std::str
     auto it = alerts_.find(key);
     if (it == alerts_.end()) continue;
     Resolve(key, it->second, now, "clear", out);
-    for (const std::string& icao : it->second.tracks) {
-      auto k = keys_of_track_.find(icao);
-      if (k != keys_of_track_.end()) {
-        k->second.erase(key);
-        if (k->second.empty()) keys_of_track_.erase(k);
-      }
-    }
-    alerts_.erase(it);
+    Forget(it);
   }
+}
+
+void Monitor::Forget(std::map<std::string, AlertState>::iterator it) {
+  for (const std::string& icao : it->second.tracks) {
+    auto k = keys_of_track_.find(icao);
+    if (k != keys_of_track_.end()) {
+      k->second.erase(it->first);
+      if (k->second.empty()) keys_of_track_.erase(k);
+    }
+  }
+  alerts_.erase(it);
 }
 
 void Monitor::Resolve(const std::string& key, AlertState& a, Time now, const char* why,
@@ -550,14 +554,7 @@ void Monitor::Expire(const Center& center, Time now, std::vector<AlertTransition
         auto it = alerts_.find(key);
         if (it == alerts_.end()) continue;
         Resolve(key, it->second, now, "track lost", out);
-        for (const std::string& other : it->second.tracks) {
-          auto ko = keys_of_track_.find(other);
-          if (ko != keys_of_track_.end()) {
-            ko->second.erase(key);
-            if (ko->second.empty()) keys_of_track_.erase(ko);
-          }
-        }
-        alerts_.erase(it);
+        Forget(it);
       }
     }
     std::lock_guard<std::mutex> lock(mu_);

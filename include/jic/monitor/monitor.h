@@ -142,6 +142,8 @@ class Monitor {
   void Apply(const std::vector<Condition>& holds, const std::set<std::string>& evaluated, Time now,
              std::vector<AlertTransition>* out);
   void Count(uint64_t Stats::*field);
+  // Drops an alert's state and its place in keys_of_track_.
+  void Forget(std::map<std::string, AlertState>::iterator it);
   void Resolve(const std::string& key, AlertState& a, Time now, const char* why,
                std::vector<AlertTransition>* out);
 

@@ -329,11 +329,8 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
   const std::string* category = associated.empty() ? nullptr : &associated.front()->category;
   std::vector<int> met;
   center.rules()->AreasMet(PointVolume(r.lat_deg, r.lng_deg, r.alt_m, r.time), &met);
-  std::set<int> inside;
-  for (int ai : met) {
-    const agreement::Area& a = ag.areas[ai];
-    if (!RejectedThere(ag, a, t.party, category)) continue;
-    inside.insert(ai);
+  // The same alert whether the track is in the area or predicted to enter it.
+  auto incursion = [&](const agreement::Area& a) {
     Condition c;
     c.key = std::string(kAreaIncursion) + "/" + t.icao24 + "/" + a.id;
     c.type = kAreaIncursion;
@@ -341,6 +338,14 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
     c.tracks = {t.icao24};
     c.area = a.id;
     if (category) c.operation = associated.front()->id;
+    return c;
+  };
+  std::set<int> inside;
+  for (int ai : met) {
+    const agreement::Area& a = ag.areas[ai];
+    if (!RejectedThere(ag, a, t.party, category)) continue;
+    inside.insert(ai);
+    Condition c = incursion(a);
     c.detail = [snap] { return Position(snap).dump(); };
     holds->push_back(std::move(c));
   }
@@ -360,14 +365,8 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
         const agreement::Area& a = ag.areas[ai];
         if (!RejectedThere(ag, a, t.party, category)) continue;
         predicted.insert(ai);
-        Condition c;
-        c.key = std::string(kAreaIncursion) + "/" + t.icao24 + "/" + a.id;
-        c.type = kAreaIncursion;
-        c.parties = {t.party};
-        c.tracks = {t.icao24};
-        c.area = a.id;
+        Condition c = incursion(a);
         c.predicted = true;
-        if (category) c.operation = associated.front()->id;
         c.detail = [snap, dt] {
           json d = Position(snap);
           d["in_s"] = dt;

@@ -2,6 +2,24 @@
 // with 1,000 areas, 10,000 active operations and 5,000 live tracks.
 //
 //   jic_monitor_bench [--areas 1000] [--operations 10000] [--tracks 5000] [--reports 1000000]
+//                     [--reference]
+//
+// The workload: an agreement of two parties over a 10 x 15 degree region
+// (30-40 N, 30-45 E, ~1.4 M km2) with `areas` areas: three in four
+// restricted, star-shaped polygons 2-50 km across of 50-500 vertices (as the
+// peers' W2), half of them with an altitude band; one in four protected
+// sites, discs of 1-5 km. B may not fly in restricted areas, neither party
+// over protected sites (so both parties' tracks are checked against areas,
+// now and along their predicted path). `operations` operations are accepted
+// for the whole run (circles of 30 km, 0-12,000 m): one for each aircraft
+// (some refused by the center's own deconfliction, so their aircraft fly
+// unreported) and the rest for aircraft not flying. `tracks` aircraft fly
+// straight at 80-250 m/s, 1,000-10,000 m, each reporting once a second of
+// report time, the reports of one second spread over it and in time order.
+// Ten rounds warm up (every track confirmed, the area index built); then
+// `reports` reports are timed, one Process call for all of them.
+// --reference runs ReferenceMonitor (reference_monitor.h, the first monitor,
+// with its 1 degree grid) on the same reports instead.
 //
 // Prints one JSON line: {"name":"monitor","reports_per_s":...,...}.
 
@@ -19,6 +37,7 @@
 #include "jic/base/time_format.h"
 #include "jic/engine/center.h"
 #include "jic/monitor/monitor.h"
+#include "jic/monitor/reference_monitor.h"
 
 using namespace jic;
 using nlohmann::json;
@@ -39,8 +58,16 @@ std::string Icao(int party, int i) {
 int main(int argc, char** argv) {
   int areas = 1000, operations = 10000, tracks = 5000;
   long reports = 1000000;
+  bool reference = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--reference") reference = true;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
+    if (k == "--reference") {
+      --i;
+      continue;
+    }
     if (k == "--areas") areas = std::atoi(argv[i + 1]);
     if (k == "--operations") operations = std::atoi(argv[i + 1]);
     if (k == "--tracks") tracks = std::atoi(argv[i + 1]);
@@ -48,26 +75,35 @@ int main(int argc, char** argv) {
   }
   std::mt19937_64 rng(20250101);
   std::uniform_real_distribution<double> lat_d(30, 40), lng_d(30, 45), u(0, 1);
-  // The agreement: two parties, `areas` restricted areas (small squares and
-  // discs) in which party B may not fly, separation 5 km / 300 m.
+  // The agreement: two parties, `areas` areas (above), separation 5 km / 300 m.
   json doc = json::parse(R"({"jic": 1, "id": "bench", "title": "monitor bench", "signatories": ["A", "B"],
     "parties": [{"id": "A", "name": "A", "aircraft": ["a*"]}, {"id": "B", "name": "B", "aircraft": ["b*"]}],
     "categories": [{"id": "isr", "priority": 10}],
     "separation": {"horizontal_m": 5000, "vertical_m": 300, "time_s": 300},
-    "rules": [{"id": "R1", "text": "B stays out of restricted areas", "when": {"operator": ["B"], "area_kind": ["restricted"]}, "effect": "reject"}],
+    "rules": [{"id": "R1", "text": "B stays out of restricted areas", "when": {"operator": ["B"], "area_kind": ["restricted"]}, "effect": "reject"},
+              {"id": "R2", "text": "nobody over protected sites", "when": {"area_kind": ["protected_site"]}, "effect": "reject"}],
     "monitoring": {"lookahead_s": 120, "conformance_tolerance_m": 500, "conformance_tolerance_s": 60, "stale_after_s": 30}})");
   doc["areas"] = json::array();
   for (int i = 0; i < areas; ++i) {
-    const double lat = lat_d(rng), lng = lng_d(rng), d = 0.02 + 0.05 * u(rng);
-    json a{{"id", "A" + std::to_string(i)}, {"name", "area"}, {"kind", "restricted"}};
+    const double lat = lat_d(rng), lng = lng_d(rng);
+    json a{{"id", "A" + std::to_string(i)}, {"name", "area"}, {"kind", i % 4 == 0 ? "protected_site" : "restricted"}};
     if (i % 4 == 0) {
       a["geometry"] = {{"type", "Point"}, {"coordinates", {lng, lat}}};
-      a["radius_m"] = 2000 + 3000 * u(rng);
+      a["radius_m"] = 1000 + 4000 * u(rng);
     } else {
-      a["geometry"] = {{"type", "Polygon"},
-                       {"coordinates", json::array({json::array({json::array({lng, lat}), json::array({lng + d, lat}),
-                                                                 json::array({lng + d, lat + d}), json::array({lng, lat + d}),
-                                                                 json::array({lng, lat})})})}};
+      // Star-shaped (vertex angles increasing around the centre): simple.
+      const int nv = 50 + static_cast<int>(u(rng) * 451);
+      const double radius_deg = (1 + 24 * u(rng)) / 111.195;
+      const double coslat = std::cos(lat * M_PI / 180);
+      json ring = json::array();
+      for (int k = 0; k < nv; ++k) {
+        const double ang = 2 * M_PI * (k + 0.7 * (u(rng) - 0.5)) / nv;
+        const double rr = radius_deg * (0.5 + 0.5 * u(rng));
+        ring.push_back(json::array({lng + rr * std::cos(ang) / coslat, lat + rr * std::sin(ang)}));
+      }
+      ring.push_back(ring[0]);
+      a["geometry"] = {{"type", "Polygon"}, {"coordinates", json::array({ring})}};
+      if (u(rng) < 0.5) a["altitude"] = {{"lower", 0}, {"upper", 2000 + 8000 * u(rng)}};
     }
     doc["areas"].push_back(a);
   }
@@ -116,7 +152,15 @@ int main(int argc, char** argv) {
   }
   // Reports: every plane in turn, one second of flight apart per round.
   std::vector<monitor::TrackReport> batch;
-  monitor::Monitor m;
+  monitor::Monitor fast;
+  monitor::ReferenceMonitor ref(monitor::ReferenceMonitor::Options(), /*scan_all_pairs=*/false);
+  auto process = [&](std::span<const monitor::TrackReport> rs, std::vector<monitor::AlertTransition>* o) {
+    if (reference) {
+      ref.Process(center, rs, o);
+    } else {
+      fast.Process(center, rs, o);
+    }
+  };
   std::vector<monitor::AlertTransition> out;
   const double k = 111195.0;
   auto make = [&](long n) {
@@ -138,16 +182,25 @@ int main(int argc, char** argv) {
     }
   };
   make(static_cast<long>(tracks) * 10);  // warm up: every track confirmed
-  m.Process(center, batch, &out);
+  process(batch, &out);
   make(reports);
   out.clear();
   auto s0 = std::chrono::steady_clock::now();
-  m.Process(center, batch, &out);
+  process(batch, &out);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
-  auto st = m.stats();
-  std::printf("{\"name\":\"monitor\",\"areas\":%d,\"operations\":%d,\"tracks\":%zu,\"reports\":%ld,"
-              "\"seconds\":%.3f,\"reports_per_s\":%.0f,\"transitions\":%zu,\"raised\":%llu}\n",
-              areas, operations, m.track_count(), reports, secs, reports / secs, out.size(),
-              static_cast<unsigned long long>(st.raised));
+  const auto st = reference ? ref.stats() : fast.stats();
+  const size_t track_count = reference ? ref.track_count() : fast.track_count();
+  size_t by_type[4] = {0, 0, 0, 0};
+  for (const auto& t : out) {
+    if (t.kind != monitor::AlertTransition::Kind::kRaise) continue;
+    by_type[t.type == monitor::kUnreportedFlight ? 0 : t.type == monitor::kNonconformance ? 1
+            : t.type == monitor::kAreaIncursion  ? 2 : 3]++;
+  }
+  std::printf("{\"name\":\"monitor\",\"areas\":%d,\"operations\":%d,\"tracks\":%zu,"
+              "\"reports\":%ld,\"seconds\":%.3f,\"reports_per_s\":%.0f,\"transitions\":%zu,\"raised\":%llu,"
+              "\"raised_unreported\":%zu,\"raised_nonconformance\":%zu,\"raised_area\":%zu,\"raised_separation\":%zu,\"impl\":\"%s\"}\n",
+              areas, operations, track_count, reports, secs, reports / secs,
+              out.size(), static_cast<unsigned long long>(st.raised), by_type[0], by_type[1], by_type[2], by_type[3],
+              reference ? "reference" : "monitor");
   return 0;
 }

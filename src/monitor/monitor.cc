@@ -2,12 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
+#include "absl/container/flat_hash_map.h"
 #include "jic/base/time_format.h"
+#include "jic/geo/area_point_index.h"
 #include "jic/geo/earth.h"
 #include "s2/s2latlng.h"
+#include "s2/s2latlng_rect.h"
+
+// Every condition below is the one ReferenceMonitor (reference_monitor.cc)
+// evaluates, with the same expressions wherever a number decides something;
+// what differs is how the candidates are found (grids and the area index,
+// each a superset filtered by the original predicate) and what is kept
+// between reports (association, compact alert state).
 
 namespace jic::monitor {
 
@@ -24,32 +32,30 @@ constexpr double kMetresPerDegree = geo::kEarthRadiusM * kPi / 180;
 S2Point ToPoint(double lat, double lng) { return S2LatLng::FromDegrees(lat, lng).ToPoint(); }
 
 double DistanceM(double lat1, double lng1, double lat2, double lng2) {
-  return S2LatLng::FromDegrees(lat1, lng1).GetDistance(S2LatLng::FromDegrees(lat2, lng2)).radians() *
+  return S2LatLng::FromDegrees(lat1, lng1)
+             .GetDistance(S2LatLng::FromDegrees(lat2, lng2))
+             .radians() *
          geo::kEarthRadiusM;
 }
 
 // The point `dist_m` from (lat, lng) along the great circle with initial
-// bearing `bearing_deg`.
+// bearing `bearing_deg` (as the reference computes it: the same sample
+// points, bit for bit).
 void Destination(double lat, double lng, double bearing_deg, double dist_m, double* out_lat,
                  double* out_lng) {
   const double d = dist_m / geo::kEarthRadiusM, b = bearing_deg * kPi / 180;
   const double p1 = lat * kPi / 180, l1 = lng * kPi / 180;
-  const double p2 = std::asin(std::sin(p1) * std::cos(d) + std::cos(p1) * std::sin(d) * std::cos(b));
+  const double p2 =
+      std::asin(std::sin(p1) * std::cos(d) + std::cos(p1) * std::sin(d) * std::cos(b));
   const double l2 = l1 + std::atan2(std::sin(b) * std::sin(d) * std::cos(p1),
                                     std::cos(d) - std::sin(p1) * std::sin(p2));
   *out_lat = p2 * 180 / kPi;
   *out_lng = std::remainder(l2 * 180 / kPi, 360.0);
 }
 
-// A volume that is one point at one instant (altitude unknown: any).
-Volume4D PointVolume(double lat, double lng, std::optional<double> alt, Time t) {
-  Volume4D v;
-  v.outline = geo::Outline::Circle(ToPoint(lat, lng), 0);
-  v.alt_lower_m = alt ? *alt : -1e9;
-  v.alt_upper_m = alt ? *alt : 1e9;
-  v.start = v.end = t;
-  return v;
-}
+// std::remainder(x, 360) for the difference of two longitudes, without the
+// library call when it would return x itself (|x| <= 180: exactly x).
+inline double WrapLng(double x) { return std::fabs(x) <= 180 ? x : std::remainder(x, 360.0); }
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -57,14 +63,14 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
 
 // Whether a reject rule would match an operation of `party` (of `category`,
 // or of some category when null) in area `a`.
-bool RejectedThere(const agreement::Agreement& ag, const agreement::Area& a, const std::string& party,
-                   const std::string* category) {
+bool RejectedThere(const agreement::Agreement& ag, const agreement::Area& a,
+                   const std::string& party, const std::string* category) {
   for (const agreement::Rule& r : ag.rules) {
     if (r.effect != agreement::Effect::kReject || !r.when.has_area_key()) continue;
     if (r.when.notice_lt) continue;  // about notice, not about where one flies
     if (r.when.areas && !Contains(*r.when.areas, a.id)) continue;
-    if (r.when.area_kinds &&
-        std::find(r.when.area_kinds->begin(), r.when.area_kinds->end(), a.kind) == r.when.area_kinds->end()) {
+    if (r.when.area_kinds && std::find(r.when.area_kinds->begin(), r.when.area_kinds->end(),
+                                       a.kind) == r.when.area_kinds->end()) {
       continue;
     }
     if (r.when.operators && !Contains(*r.when.operators, party)) continue;
@@ -100,42 +106,389 @@ void Velocity(const TrackReport& x, double* ve, double* vn) {
   *vn = gs * std::cos(tr);
 }
 
-// Grid of 1° cells for finding tracks near one another.
-int64_t GridKey(double lat, double lng) {
-  const int64_t a = static_cast<int64_t>(std::floor(lat)) + 90;
-  const int64_t b = static_cast<int64_t>(std::floor(lng)) + 180;
-  return a * 1000 + b;
+// A 24-bit address written as six lower-case hex digits, or -1.
+int64_t ParseIcao(const std::string& s) {
+  if (s.size() != 6) return -1;
+  int64_t v = 0;
+  for (char c : s) {
+    int d;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else {
+      return -1;
+    }
+    v = v << 4 | d;
+  }
+  return v;
+}
+
+enum AlertType : uint32_t { kUnreported = 0, kNonconf = 1, kArea = 2, kSep = 3 };
+
+std::string_view TypeName(uint32_t t) {
+  switch (t) {
+    case kUnreported:
+      return kUnreportedFlight;
+    case kNonconf:
+      return kNonconformance;
+    case kArea:
+      return kAreaIncursion;
+    default:
+      return kSeparationLoss;
+  }
+}
+
+// An alert's identity: its type, its track (a pair: the one whose address
+// sorts first), and the other track (separation), the operation
+// (nonconformance) or the area (incursion) as a slot or interned name.
+struct AlertKey {
+  uint32_t type = 0;
+  uint32_t a = 0;
+  uint32_t b = 0;
+  bool operator==(const AlertKey&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const AlertKey& k) {
+    return H::combine(std::move(h), k.type, k.a, k.b);
+  }
+};
+
+// The separation grid: 0.5 degree cells of compact records.
+constexpr double kCellDeg = 0.5;
+constexpr int kRows = 360, kCols = 720;  // rows -180..180, columns -360..359
+
+int64_t CellRow(double lat) { return static_cast<int64_t>(std::floor(lat / kCellDeg)); }
+int64_t CellCol(double lng) {
+  int64_t c = static_cast<int64_t>(std::floor(lng / kCellDeg));
+  c = ((c + kCols / 2) % kCols + kCols) % kCols - kCols / 2;
+  return c;
+}
+uint64_t CellKey(int64_t row, int64_t col, uint32_t party = 0) {
+  return static_cast<uint64_t>(party) << 32 | static_cast<uint64_t>(row + 1024) << 16 |
+         static_cast<uint64_t>(col + 2048);
+}
+
+// What separation reads of a track's latest report, copied into its cell:
+// what the first test reads, and the rest apart.
+struct SepHot {
+  double lat, lng, gs;
+  Time time;
+  uint32_t slot;
+};
+struct SepCold {
+  double ve, vn, alt, vrate;
+  bool has_alt;
+};
+// One cell of one party's tracks (unknown parties are not filed).
+struct SepCell {
+  std::vector<SepHot> hot;
+  std::vector<SepCold> cold;
+};
+
+// The margin by which the area prefilters widen every cap (the exact
+// predicates decide; this only keeps rounding from hiding a candidate).
+constexpr double kPrefilterMarginM = 100;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+struct Monitor::State {
+  struct RejectSet;
+  struct Slot {
+    Track t;
+    bool in_use = false;
+    uint32_t self = 0;
+    uint32_t party = 0;  // interned; 0: unknown
+    int64_t hex = -1;    // the 24-bit address, or -1 (then by name)
+    // separation grid: the cell and place of this track's record
+    bool in_grid = false;
+    uint32_t cell = 0, pos = 0;
+    // association, kept until the center, the agreement, the callsign or
+    // the report time says otherwise
+    const Center* a_center = nullptr;
+    uint64_t a_seq = 0, a_gen = 0;
+    std::string a_callsign;
+    bool a_valid = false, a_time_valid = false;
+    int64_t a_lo = 0, a_hi = -1;          // report times (µs) the associated list holds for
+    std::vector<const Operation*> a_ops;  // Center::OperationsOfAircraft
+    std::vector<const Operation*> assoc;  // of those, associated at a_lo..a_hi
+    std::vector<uint32_t> assoc_names;    // their ids, interned
+    const RejectSet* reject = nullptr;    // for the party and category
+    std::vector<AlertKey> keys;           // alerts (counting or raised) involving this track
+  };
+
+  struct AlertState {
+    int consecutive = 0;  // evaluations in a row where the condition held
+    bool raised = false;
+    bool predicted = false;
+    Time last_update;
+    uint32_t operation = 0;  // interned: the operation named when first held
+    uint32_t should = 0;     // unreported: the party that should have notified
+  };
+
+  // One condition found true at one report; what its transition needs.
+  struct Condition {
+    AlertKey key;
+    bool predicted = false;
+    uint32_t other = 0;  // separation: the other track's slot
+    double in_s = 0;     // area predicted: seconds ahead
+    double h_now = 0, tcpa = 0, h_cpa = 0;
+    std::optional<double> dz_now;
+  };
+
+  // Derived from one agreement: area records, the point index, reject sets.
+  struct AreaInfo {
+    S2Point center;
+    double cos_limit;  // cos(cap radius + margin); 1 < x: never
+    double alt_lo, alt_hi;
+    Time from, to;
+    uint32_t name;
+  };
+  struct RejectSet {
+    std::vector<uint64_t> bits;  // by area
+    std::vector<int> areas;      // ascending
+    // Areas by 0.5 degree cells their widened cap's rectangle meets; the
+    // ones too large for that in `everywhere`.
+    absl::flat_hash_map<uint64_t, std::vector<int>> cells;
+    std::vector<int> everywhere;
+    bool Has(int a) const { return (bits[static_cast<size_t>(a) >> 6] >> (a & 63)) & 1; }
+  };
+  struct Derived {
+    const Center* center = nullptr;
+    const engine::RuleBook* rules = nullptr;
+    int64_t version = -1;
+    uint64_t gen = 0;
+    std::vector<AreaInfo> areas;
+    std::unique_ptr<geo::AreaPointIndex> index;  // made on first need
+    std::unordered_map<std::string, std::unique_ptr<RejectSet>> reject;
+    std::vector<uint32_t> stamp;  // per area: the last query that listed it
+    uint32_t query = 0;
+  };
+
+  std::vector<std::unique_ptr<Slot>> slots;
+  std::vector<uint32_t> free;
+  absl::flat_hash_map<int64_t, uint32_t> by_hex;
+  absl::flat_hash_map<std::string, uint32_t> by_name;
+
+  std::vector<std::string> names{""};
+  absl::flat_hash_map<std::string, uint32_t> name_ix;
+  uint32_t Intern(const std::string& s) {
+    if (s.empty()) return 0;
+    auto [it, added] = name_ix.try_emplace(s, static_cast<uint32_t>(names.size()));
+    if (added) names.push_back(s);
+    return it->second;
+  }
+
+  absl::flat_hash_map<AlertKey, AlertState> alerts;
+
+  // Separation grid: cells by (party, row, column).
+  absl::flat_hash_map<uint64_t, uint32_t> cell_ix;
+  std::vector<SepCell> cells;
+  std::vector<uint32_t> grid_parties;  // parties ever filed
+  // Bounds over every record filed (widened as they are filed, recomputed
+  // when Expire scans): the fastest ground speed and the report times.
+  double gs_max = 0;
+  Time t_min = Time::Max(), t_max = Time::Min();
+
+  Derived derived;
+  uint64_t next_gen = 1;
+
+  // Reused per report.
+  std::vector<Condition> holds;
+  std::vector<AlertKey> evaluated, held, unheld;
+  std::vector<int> inside, predicted, near_areas;
+  std::vector<std::string> key_strings;
+};
+
+namespace {
+using State = Monitor::State;
+using Slot = State::Slot;
+
+std::string KeyString(const State& st, const AlertKey& k) {
+  std::string s(TypeName(k.type));
+  s += '/';
+  s += st.slots[k.a]->t.icao24;
+  s += '/';
+  if (k.type == kSep) {
+    s += st.slots[k.b]->t.icao24;
+  } else if (k.type != kUnreported) {
+    s += st.names[k.b];
+  } else {
+    s.pop_back();
+  }
+  return s;
+}
+
+void RemoveKey(std::vector<AlertKey>* keys, const AlertKey& k) {
+  auto it = std::find(keys->begin(), keys->end(), k);
+  if (it != keys->end()) {
+    *it = keys->back();
+    keys->pop_back();
+  }
+}
+
+void GridRemove(State& st, Slot& s) {
+  if (!s.in_grid) return;
+  SepCell& cell = st.cells[s.cell];
+  if (s.pos + 1 != cell.hot.size()) {
+    cell.hot[s.pos] = cell.hot.back();
+    cell.cold[s.pos] = cell.cold.back();
+    st.slots[cell.hot[s.pos].slot]->pos = s.pos;
+  }
+  cell.hot.pop_back();
+  cell.cold.pop_back();
+  s.in_grid = false;
+}
+
+// Files (or refiles) the track's latest report in the separation grid.
+void GridPut(State& st, Slot& s) {
+  if (s.party == 0 || s.t.reports == 0) {
+    GridRemove(st, s);
+    return;
+  }
+  const TrackReport& q = s.t.last;
+  SepHot e;
+  SepCold f;
+  e.lat = q.lat_deg;
+  e.lng = q.lng_deg;
+  e.gs = q.gs_mps.value_or(0);
+  Velocity(q, &f.ve, &f.vn);
+  f.has_alt = q.alt_m.has_value();
+  f.alt = q.alt_m.value_or(0);
+  f.vrate = q.vrate_mps.value_or(0);
+  e.time = q.time;
+  e.slot = s.self;
+  const uint64_t key = CellKey(CellRow(q.lat_deg), CellCol(q.lng_deg), s.party);
+  auto [it, added] = st.cell_ix.try_emplace(key, static_cast<uint32_t>(st.cells.size()));
+  if (added) {
+    st.cells.emplace_back();
+    if (std::find(st.grid_parties.begin(), st.grid_parties.end(), s.party) ==
+        st.grid_parties.end()) {
+      st.grid_parties.push_back(s.party);
+    }
+  }
+  const uint32_t cell = it->second;
+  if (s.in_grid && s.cell == cell) {
+    st.cells[cell].hot[s.pos] = e;
+    st.cells[cell].cold[s.pos] = f;
+  } else {
+    GridRemove(st, s);
+    s.cell = cell;
+    s.pos = static_cast<uint32_t>(st.cells[cell].hot.size());
+    st.cells[cell].hot.push_back(e);
+    st.cells[cell].cold.push_back(f);
+    s.in_grid = true;
+  }
+  st.gs_max = std::max(st.gs_max, std::fabs(e.gs));
+  st.t_min = std::min(st.t_min, e.time);
+  st.t_max = std::max(st.t_max, e.time);
+}
+
+// The reject set of (party, category or any), made on first need.
+const State::RejectSet* RejectFor(State& st, const agreement::Agreement& ag,
+                                  const std::string& party, const std::string* category) {
+  std::string key = party;
+  key += category ? '\x1f' : '\x1e';
+  if (category) key += *category;
+  auto& slot = st.derived.reject[key];
+  if (slot) return slot.get();
+  auto rs = std::make_unique<State::RejectSet>();
+  rs->bits.assign((ag.areas.size() + 63) / 64, 0);
+  for (size_t i = 0; i < ag.areas.size(); ++i) {
+    if (!RejectedThere(ag, ag.areas[i], party, category)) continue;
+    rs->bits[i >> 6] |= uint64_t{1} << (i & 63);
+    rs->areas.push_back(static_cast<int>(i));
+    // Cells of the widened cap's rectangle.
+    const S2Cap cap = ag.areas[i].region.bound().Expanded(
+        S1Angle::Radians(2 * kPrefilterMarginM / geo::kEarthRadiusM));
+    const S2LatLngRect rect = cap.GetRectBound();
+    const int64_t r0 = CellRow(rect.lat_lo().degrees()), r1 = CellRow(rect.lat_hi().degrees());
+    const double lng_lo = rect.lng_lo().degrees(), lng_hi = rect.lng_hi().degrees();
+    const int64_t c0 = static_cast<int64_t>(std::floor(lng_lo / kCellDeg));
+    int64_t c1 = static_cast<int64_t>(std::floor(lng_hi / kCellDeg));
+    if (rect.lng().is_inverted()) c1 += kCols;  // crosses the antimeridian
+    if (rect.lng().is_full() || (r1 - r0 + 1) * (c1 - c0 + 1) > 4096) {
+      rs->everywhere.push_back(static_cast<int>(i));
+      continue;
+    }
+    for (int64_t r = r0; r <= r1; ++r) {
+      for (int64_t c = c0; c <= c1; ++c) {
+        rs->cells[CellKey(r, CellCol((static_cast<double>(c) + 0.5) * kCellDeg))].push_back(
+            static_cast<int>(i));
+      }
+    }
+  }
+  slot = std::move(rs);
+  return slot.get();
+}
+
+const geo::AreaPointIndex& IndexFor(State& st, const agreement::Agreement& ag) {
+  if (!st.derived.index) {
+    std::vector<const geo::AreaRegion*> regions;
+    for (const agreement::Area& a : ag.areas) regions.push_back(&a.region);
+    st.derived.index = std::make_unique<geo::AreaPointIndex>(regions);
+  }
+  return *st.derived.index;
+}
+
+// The reference's RuleBook::Meets for a point volume, once altitude and
+// time are known to overlap: the area's region within kToleranceM of the
+// point.
+bool RegionMeetsPoint(const agreement::Area& a, const S2Point& p) {
+  return a.region.WithinDistance(geo::Outline::Circle(p, 0), geo::MetersToChord(geo::kToleranceM));
+}
+
+// Altitude and time of the reference's PointVolume(alt, t) against an area.
+inline bool BandAndTimeMeet(const State::AreaInfo& a, const std::optional<double>& alt, Time t) {
+  const double lo = alt ? *alt : -1e9, hi = alt ? *alt : 1e9;
+  if (lo > a.alt_hi || a.alt_lo > hi) return false;
+  if (t > a.to || a.from > t) return false;
+  return true;
 }
 
 }  // namespace
 
-void Monitor::GridRemove(Track* t) {
-  auto it = grid_.find(GridKey(t->last.lat_deg, t->last.lng_deg));
-  if (it == grid_.end()) return;
-  auto& v = it->second;
-  auto pos = std::find(v.begin(), v.end(), t);
-  if (pos != v.end()) {
-    *pos = v.back();
-    v.pop_back();
-  }
-}
-
-void Monitor::GridAdd(Track* t) { grid_[GridKey(t->last.lat_deg, t->last.lng_deg)].push_back(t); }
-
-void Monitor::Count(uint64_t Stats::*field) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++(stats_.*field);
-}
+Monitor::Monitor(Options options) : options_(options), st_(std::make_unique<State>()) {}
+Monitor::~Monitor() = default;
 
 void Monitor::Process(const Center& center, std::span<const TrackReport> reports,
                       std::vector<AlertTransition>* out) {
   if (!center.initialized()) return;
+  State& st = *st_;
+  // What the agreement gives, remade when it changes.
+  if (st.derived.center != &center || st.derived.rules != center.rules() ||
+      st.derived.version != center.agreement_version()) {
+    State::Derived d;
+    d.center = &center;
+    d.rules = center.rules();
+    d.version = center.agreement_version();
+    d.gen = st.next_gen++;
+    const agreement::Agreement& ag = center.rules()->agreement();
+    const double margin = kPrefilterMarginM / geo::kEarthRadiusM;
+    for (const agreement::Area& a : ag.areas) {
+      State::AreaInfo info;
+      info.center = a.region.bound().center();
+      const double lim = a.region.bound().GetRadius().radians() + margin;
+      info.cos_limit = lim >= kPi ? -2 : std::cos(lim);
+      info.alt_lo = a.alt_lower_m;
+      info.alt_hi = a.alt_upper_m;
+      info.from = a.valid_from;
+      info.to = a.valid_to;
+      info.name = st.Intern(a.id);
+      d.areas.push_back(info);
+    }
+    d.stamp.assign(ag.areas.size(), 0);
+    st.derived = std::move(d);
+  }
   for (const TrackReport& r : reports) OnReport(center, r, out);
 }
 
-void Monitor::OnReport(const Center& center, const TrackReport& r, std::vector<AlertTransition>* out) {
-  Count(&Stats::reports);
+void Monitor::OnReport(const Center& center, const TrackReport& r,
+                       std::vector<AlertTransition>* out) {
+  State& st = *st_;
   const agreement::Agreement& ag = center.rules()->agreement();
+  const agreement::Monitoring& mon = ag.monitoring;
   // Report time drives the monitor: tracks silent for too long go first.
   if (r.time > clock_) {
     clock_ = r.time;
@@ -146,28 +499,66 @@ void Monitor::OnReport(const Center& center, const TrackReport& r, std::vector<A
       Expire(center, clock_, out);
     }
   }
-  Track* t;
+  Slot* s;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = tracks_.find(r.icao24);
-    if (it == tracks_.end()) {
-      Track nt;
-      nt.icao24 = r.icao24;
-      const agreement::Party* p = ag.PartyOfAircraft(r.icao24);
-      nt.party = p ? p->id : "";
-      it = tracks_.emplace(r.icao24, std::move(nt)).first;
+    ++stats_.reports;
+    const int64_t hex = ParseIcao(r.icao24);
+    uint32_t* where;
+    bool added;
+    if (hex >= 0) {
+      auto [it, a] = st.by_hex.try_emplace(hex, 0);
+      where = &it->second;
+      added = a;
+    } else {
+      auto [it, a] = st.by_name.try_emplace(r.icao24, 0);
+      where = &it->second;
+      added = a;
     }
-    t = &it->second;
+    if (added) {
+      uint32_t ix;
+      if (!st.free.empty()) {
+        ix = st.free.back();
+        st.free.pop_back();
+      } else {
+        ix = static_cast<uint32_t>(st.slots.size());
+        st.slots.push_back(std::make_unique<Slot>());
+      }
+      Slot& n = *st.slots[ix];
+      n = Slot();
+      n.in_use = true;
+      n.self = ix;
+      n.hex = hex;
+      n.t.icao24 = r.icao24;
+      const agreement::Party* p = ag.PartyOfAircraft(r.icao24);
+      n.t.party = p ? p->id : "";
+      n.party = st.Intern(n.t.party);
+      *where = ix;
+    }
+    s = st.slots[*where].get();
+    Track* t = &s->t;
     if (r.time < t->last_seen) {  // older than what we have: not a new position
-      ++stats_.out_of_order;      // mu_ is held
+      ++stats_.out_of_order;
       return;
     }
     t->last_seen = r.time;
+    if (!std::isfinite(r.lat_deg) || !std::isfinite(r.lng_deg)) {  // out of contract
+      ++t->implausible;
+      ++stats_.implausible;
+      return;
+    }
     auto plausible = [&](const TrackReport& a, const TrackReport& b) {
       const double dt = (b.time - a.time).seconds();
       // Plus a floor for timing noise (Options::position_noise_m).
-      return DistanceM(a.lat_deg, a.lng_deg, b.lat_deg, b.lng_deg) <=
-             options_.implausible_speed_mps * std::max(dt, 0.0) + options_.position_noise_m;
+      const double limit =
+          options_.implausible_speed_mps * std::max(dt, 0.0) + options_.position_noise_m;
+      // The great-circle distance is at most the path along a meridian then
+      // a parallel: when that is well within the limit, so is the distance.
+      const double bound =
+          (std::fabs(b.lat_deg - a.lat_deg) + std::fabs(WrapLng(b.lng_deg - a.lng_deg))) *
+          kMetresPerDegree;
+      if (bound <= 0.999 * limit) return true;
+      return DistanceM(a.lat_deg, a.lng_deg, b.lat_deg, b.lng_deg) <= limit;
     };
     // Reports that agree with each other, apart from those the track follows:
     // the start of a track (it is tentative until one run is long enough: an
@@ -184,21 +575,33 @@ void Monitor::OnReport(const Center& center, const TrackReport& r, std::vector<A
       t->runs.push_back({r});
       return &t->runs.back();
     };
+    auto trail_push = [&](const TrackReport& x) {
+      const size_t n = options_.trail_length;
+      if (n == 0) return;
+      Track::Point p{x.lat_deg, x.lng_deg, x.alt_m, x.time};
+      if (t->trail.size() < n) {
+        t->trail.push_back(p);
+      } else {
+        t->trail[t->trail_head] = p;
+        t->trail_head = (t->trail_head + 1) % n;
+      }
+    };
     const bool confirmed = t->reports > 0;
     if (confirmed && plausible(t->last, r)) {
-      t->runs.clear();
+      if (!t->runs.empty()) t->runs.clear();
     } else {
       std::vector<TrackReport>* run = add_to_runs();
       const size_t needed = confirmed ? std::max<size_t>(2, options_.restart_reports)
                                       : std::max<size_t>(1, options_.confirm_reports);
-      const bool long_enough = run->size() >= needed ||
-                               (run->size() >= 2 && (run->back().time - run->front().time).seconds() >=
-                                                        options_.confirm_seconds);
+      const bool long_enough =
+          run->size() >= needed ||
+          (run->size() >= 2 &&
+           (run->back().time - run->front().time).seconds() >= options_.confirm_seconds);
       if (!long_enough) {
         if (confirmed) {
           // A bad decode (CPR) or a corrupt report: set aside, never alerted on.
           ++t->implausible;
-          ++stats_.implausible;  // mu_ is held
+          ++stats_.implausible;
         }
         return;
       }
@@ -210,169 +613,237 @@ void Monitor::OnReport(const Center& center, const TrackReport& r, std::vector<A
       }
       t->implausible += others;
       stats_.implausible += others;
-      if (confirmed) {
-        ++stats_.restarted;
-        GridRemove(t);
-      }
+      if (confirmed) ++stats_.restarted;
       std::vector<TrackReport> seed(run->begin(), run->end() - 1);
       t->runs.clear();
       t->trail.clear();
+      t->trail_head = 0;
       for (const TrackReport& x : seed) {
-        t->trail.push_back(x);
+        trail_push(x);
         if (!x.callsign.empty()) t->callsign = x.callsign;
       }
       if (!seed.empty()) t->last = seed.back();
       t->reports = seed.size();
     }
-    if (t->reports > 0) GridRemove(t);
-    TrackReport merged = r;
     // A report without them keeps the last known callsign and velocity.
-    if (merged.callsign.empty()) merged.callsign = t->last.callsign;
-    if (!merged.gs_mps && t->reports > 0) merged.gs_mps = t->last.gs_mps;
-    if (!merged.track_deg && t->reports > 0) merged.track_deg = t->last.track_deg;
-    if (!merged.alt_m && t->reports > 0) merged.alt_m = t->last.alt_m;
-    t->last = merged;
-    if (!merged.callsign.empty()) t->callsign = merged.callsign;
-    t->trail.push_back(merged);
-    while (t->trail.size() > options_.trail_length) t->trail.pop_front();
+    const bool had = t->reports > 0;
+    std::optional<double> gs = r.gs_mps, trk = r.track_deg, alt = r.alt_m;
+    if (!gs && had) gs = t->last.gs_mps;
+    if (!trk && had) trk = t->last.track_deg;
+    if (!alt && had) alt = t->last.alt_m;
+    if (!r.callsign.empty()) {
+      t->last.callsign = r.callsign;
+    }  // else: keeps t->last.callsign (the merged report's, as the reference's)
+    t->last.icao24 = r.icao24;
+    t->last.lat_deg = r.lat_deg;
+    t->last.lng_deg = r.lng_deg;
+    t->last.alt_m = alt;
+    t->last.time = r.time;
+    t->last.gs_mps = gs;
+    t->last.track_deg = trk;
+    t->last.vrate_mps = r.vrate_mps;
+    if (!t->last.callsign.empty()) t->callsign = t->last.callsign;
+    trail_push(t->last);
     ++t->reports;
-    GridAdd(t);
+    GridPut(st, *s);
   }
-  std::vector<Condition> holds;
-  std::set<std::string> evaluated;
-  Evaluate(center, *t, &holds, &evaluated);
-  Apply(holds, evaluated, r.time, out);
-}
 
-void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* holds,
-                       std::set<std::string>* evaluated) {
-  const agreement::Agreement& ag = center.rules()->agreement();
-  const agreement::Monitoring& mon = ag.monitoring;
-  const TrackReport& r = t.last;
-  for (const std::string& k : keys_of_track_[t.icao24]) evaluated->insert(k);
-
-  // Association (AGREEMENT.md): accepted or activated operations listing
+  // --- association (AGREEMENT.md): accepted or activated operations listing
   // the aircraft, one of whose volumes' windows (widened) holds the time.
-  std::vector<const Operation*> ops, associated;
-  center.OperationsOfAircraft(t.icao24, t.callsign, &ops);
+  Track& t = s->t;
+  const TrackReport& r2 = t.last;
   const Duration tol_t = Duration::Micros(static_cast<int64_t>(mon.conformance_tolerance_s * 1e6));
-  for (const Operation* op : ops) {
-    for (const Volume4D& v : op->volumes) {
-      if (r.time >= v.start - tol_t && r.time <= v.end + tol_t) {
-        associated.push_back(op);
-        break;
-      }
-    }
+  const uint64_t seq = center.last_seq();
+  if (!s->a_valid || s->a_center != &center || s->a_seq != seq || s->a_gen != st.derived.gen ||
+      s->a_callsign != t.callsign) {
+    center.OperationsOfAircraft(t.icao24, t.callsign, &s->a_ops);
+    s->a_center = &center;
+    s->a_seq = seq;
+    s->a_gen = st.derived.gen;
+    s->a_callsign = t.callsign;
+    s->a_valid = true;
+    s->a_time_valid = false;  // the time part is redone below
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    t.operations.clear();
-    for (const Operation* op : associated) t.operations.push_back(op->id);
+  const int64_t now_us = r2.time.unix_micros();
+  if (!s->a_time_valid || !(s->a_lo <= now_us && now_us <= s->a_hi)) {
+    std::vector<const Operation*> assoc;
+    int64_t lo = Time::Min().unix_micros(), hi = Time::Max().unix_micros();
+    for (const Operation* op : s->a_ops) {
+      bool in = false;
+      for (const Volume4D& v : op->volumes) {
+        const Time a = v.start - tol_t, b = v.end + tol_t;
+        if (r2.time >= a && r2.time <= b) {
+          in = true;
+          lo = std::max(lo, a.unix_micros());
+          hi = std::min(hi, b.unix_micros());
+        } else if (r2.time < a) {
+          hi = std::min(hi, a.unix_micros() - 1);
+        } else {
+          lo = std::max(lo, b.unix_micros() + 1);
+        }
+      }
+      if (in) assoc.push_back(op);
+    }
+    s->a_lo = lo;
+    s->a_hi = hi;
+    if (assoc != s->assoc) {
+      s->assoc = std::move(assoc);
+      s->assoc_names.clear();
+      for (const Operation* op : s->assoc) s->assoc_names.push_back(st.Intern(op->id));
+      std::lock_guard<std::mutex> lock(mu_);
+      t.operations.clear();
+      for (const Operation* op : s->assoc) t.operations.push_back(op->id);
+    }
+    s->a_time_valid = true;
+    s->reject =
+        t.party.empty()
+            ? nullptr
+            : RejectFor(st, ag, t.party, s->assoc.empty() ? nullptr : &s->assoc.front()->category);
   }
   if (t.party.empty()) return;  // alerts concern the parties' aircraft only
 
-  // Details are written only when a transition is emitted (rarely).
-  const TrackReport snap = r;
-  // --- unreported flight
+  std::vector<State::Condition>& holds = st.holds;
+  holds.clear();
+  st.evaluated.assign(s->keys.begin(), s->keys.end());
+  const std::vector<const Operation*>& associated = s->assoc;
+  const TrackReport& r3 = t.last;
+  const S2Point p = ToPoint(r3.lat_deg, r3.lng_deg);
+
   if (associated.empty()) {
-    const agreement::Party* p = ag.FindParty(t.party);
-    std::string should = p && !p->reported_by.empty() ? p->reported_by.front() : t.party;
-    Condition c;
-    c.key = std::string(kUnreportedFlight) + "/" + t.icao24;
-    c.type = kUnreportedFlight;
-    c.parties = {t.party};
-    if (should != t.party) c.parties.push_back(should);
-    c.tracks = {t.icao24};
-    c.detail = [snap, should, callsign = t.callsign] {
-      json d = Position(snap);
-      d["should_notify"] = should;
-      if (!callsign.empty()) d["callsign"] = callsign;
-      return d.dump();
-    };
-    holds->push_back(std::move(c));
+    // --- unreported flight
+    State::Condition c;
+    c.key = {kUnreported, s->self, 0};
+    holds.push_back(c);
   } else {
     // --- nonconformance: within tolerance of some current volume of some
     // associated operation, horizontally and in altitude.
-    const S2Point p = ToPoint(r.lat_deg, r.lng_deg);
     const S1ChordAngle tol(S1Angle::Radians(mon.conformance_tolerance_m / geo::kEarthRadiusM));
     bool conforms = false;
-    double nearest = INFINITY;
     for (const Operation* op : associated) {
       for (const Volume4D& v : op->volumes) {
-        if (r.time < v.start - tol_t || r.time > v.end + tol_t) continue;
-        const bool alt_ok = !r.alt_m || (*r.alt_m >= v.alt_lower_m && *r.alt_m <= v.alt_upper_m);
-        if (v.outline.WithinDistance(p, tol) && alt_ok) {
+        if (r3.time < v.start - tol_t || r3.time > v.end + tol_t) continue;
+        const bool alt_ok = !r3.alt_m || (*r3.alt_m >= v.alt_lower_m && *r3.alt_m <= v.alt_upper_m);
+        if (alt_ok && v.outline.WithinDistance(p, tol)) {
           conforms = true;
           break;
         }
-        nearest = std::min(nearest, v.outline.Distance(p).radians() * geo::kEarthRadiusM);
       }
       if (conforms) break;
     }
     if (!conforms) {
-      Condition c;
-      c.key = std::string(kNonconformance) + "/" + t.icao24 + "/" + associated.front()->id;
-      c.type = kNonconformance;
-      c.parties = {t.party};
-      c.tracks = {t.icao24};
-      c.operation = associated.front()->id;
-      c.detail = [snap, nearest] {
-        json d = Position(snap);
-        if (std::isfinite(nearest)) d["distance_m"] = std::round(nearest);
-        return d.dump();
-      };
-      holds->push_back(std::move(c));
+      State::Condition c;
+      c.key = {kNonconf, s->self, s->assoc_names.front()};
+      holds.push_back(c);
     }
   }
 
-  // --- area incursion, actual and predicted
-  const std::string* category = associated.empty() ? nullptr : &associated.front()->category;
-  std::vector<int> met;
-  center.rules()->AreasMet(PointVolume(r.lat_deg, r.lng_deg, r.alt_m, r.time), &met);
-  // The same alert whether the track is in the area or predicted to enter it.
-  auto incursion = [&](const agreement::Area& a) {
-    Condition c;
-    c.key = std::string(kAreaIncursion) + "/" + t.icao24 + "/" + a.id;
-    c.type = kAreaIncursion;
-    c.parties = {t.party};
-    c.tracks = {t.icao24};
-    c.area = a.id;
-    if (category) c.operation = associated.front()->id;
-    return c;
-  };
-  std::set<int> inside;
-  for (int ai : met) {
-    const agreement::Area& a = ag.areas[ai];
-    if (!RejectedThere(ag, a, t.party, category)) continue;
-    inside.insert(ai);
-    Condition c = incursion(a);
-    c.detail = [snap] { return Position(snap).dump(); };
-    holds->push_back(std::move(c));
-  }
-  if (r.gs_mps && r.track_deg && *r.gs_mps > 1) {
+  // --- area incursion, actual and predicted, among the areas where a reject
+  // rule concerns this party (and category).
+  const State::RejectSet* rs = s->reject;
+  if (rs != nullptr && !rs->areas.empty()) {
+    State::Derived& d = st.derived;
+    const bool moving = r3.gs_mps && r3.track_deg && *r3.gs_mps > 1;
     constexpr int kSteps = 6;
-    std::set<int> predicted;
-    for (int k = 1; k <= kSteps; ++k) {
-      const double dt = mon.lookahead_s * k / kSteps;
-      double lat, lng;
-      Destination(r.lat_deg, r.lng_deg, *r.track_deg, *r.gs_mps * dt, &lat, &lng);
-      std::optional<double> alt = r.alt_m;
-      if (alt && r.vrate_mps) *alt += *r.vrate_mps * dt;
-      center.rules()->AreasMet(
-          PointVolume(lat, lng, alt, r.time + Duration::Micros(static_cast<int64_t>(dt * 1e6))), &met);
-      for (int ai : met) {
-        if (inside.count(ai) || predicted.count(ai)) continue;
-        const agreement::Area& a = ag.areas[ai];
-        if (!RejectedThere(ag, a, t.party, category)) continue;
-        predicted.insert(ai);
-        Condition c = incursion(a);
-        c.predicted = true;
-        c.detail = [snap, dt] {
-          json d = Position(snap);
-          d["in_s"] = dt;
-          return d.dump();
-        };
-        holds->push_back(std::move(c));
+    // The path, approximately (for the prefilter only): p moved along the
+    // great circle of its bearing, sample k at angle k * step.
+    S2Point approx[kSteps + 1];
+    approx[0] = p;
+    double path_rad = 0;
+    bool polar = std::fabs(r3.lat_deg) > 89;
+    if (moving) {
+      path_rad = *r3.gs_mps * mon.lookahead_s / geo::kEarthRadiusM;
+      const double lat = r3.lat_deg * kPi / 180, lng = r3.lng_deg * kPi / 180;
+      const double b = *r3.track_deg * kPi / 180;
+      const S2Point north(-std::sin(lat) * std::cos(lng), -std::sin(lat) * std::sin(lng),
+                          std::cos(lat));
+      const S2Point east(-std::sin(lng), std::cos(lng), 0);
+      const S2Point dir = north * std::cos(b) + east * std::sin(b);
+      for (int k = 1; k <= kSteps; ++k) {
+        const double a = path_rad * k / kSteps;
+        approx[k] = p * std::cos(a) + dir * std::sin(a);
+      }
+      if (path_rad > 1) polar = true;  // absurd speeds: no prefilter
+    }
+    // Candidates: the reject set's areas listed in the cells the path's
+    // cap meets, and the ones listed everywhere.
+    bool need[kSteps + 1] = {};
+    const uint32_t q = ++d.query;
+    auto consider = [&](int a) {
+      if (d.stamp[a] == q) return;
+      d.stamp[a] = q;
+      const State::AreaInfo& info = d.areas[a];
+      for (int k = 0; k <= (moving ? kSteps : 0); ++k) {
+        if (polar || info.center.DotProd(approx[k]) >= info.cos_limit) need[k] = true;
+      }
+    };
+    for (int a : rs->everywhere) consider(a);
+    {
+      const double reach_deg =
+          (path_rad * geo::kEarthRadiusM + 2 * kPrefilterMarginM) / kMetresPerDegree;
+      const double lat0 = r3.lat_deg - reach_deg, lat1 = r3.lat_deg + reach_deg;
+      // A point within the reach is at most as far from the pole as lat0 or
+      // lat1: its longitude differs by at most asin(sin(reach) / cos(that)).
+      const double coslat = std::cos(std::max(std::fabs(lat0), std::fabs(lat1)) * kPi / 180);
+      const double dlng = coslat > 0.02 ? 1.01 * reach_deg / coslat + 1e-9 : 360;
+      if (polar || lat0 < -89 || lat1 > 89 || dlng >= 90) {
+        for (int a : rs->areas) consider(a);
+      } else {
+        const int64_t r0 = CellRow(lat0), r1 = CellRow(lat1);
+        const int64_t c0 = static_cast<int64_t>(std::floor((r3.lng_deg - dlng) / kCellDeg));
+        const int64_t c1 = static_cast<int64_t>(std::floor((r3.lng_deg + dlng) / kCellDeg));
+        for (int64_t row = r0; row <= r1; ++row) {
+          for (int64_t col = c0; col <= c1; ++col) {
+            auto it =
+                rs->cells.find(CellKey(row, CellCol((static_cast<double>(col) + 0.5) * kCellDeg)));
+            if (it == rs->cells.end()) continue;
+            for (int a : it->second) consider(a);
+          }
+        }
+      }
+    }
+    std::vector<int>& inside = st.inside;
+    std::vector<int>& predicted = st.predicted;
+    inside.clear();
+    predicted.clear();
+    if (need[0]) {
+      const geo::AreaPointIndex& index = IndexFor(st, ag);
+      index.VisitCandidates(
+          p, [&](int a) { return rs->Has(a) && BandAndTimeMeet(d.areas[a], r3.alt_m, r3.time); },
+          [&](int a, bool certain) {
+            if (!certain && !RegionMeetsPoint(ag.areas[a], p)) return;
+            inside.push_back(a);
+            State::Condition c;
+            c.key = {kArea, s->self, d.areas[a].name};
+            holds.push_back(c);
+          });
+    }
+    if (moving) {
+      for (int k = 1; k <= kSteps; ++k) {
+        if (!need[k]) continue;
+        const double dt = mon.lookahead_s * k / kSteps;
+        double lat, lng;
+        Destination(r3.lat_deg, r3.lng_deg, *r3.track_deg, *r3.gs_mps * dt, &lat, &lng);
+        std::optional<double> alt = r3.alt_m;
+        if (alt && r3.vrate_mps) *alt += *r3.vrate_mps * dt;
+        const Time at = r3.time + Duration::Micros(static_cast<int64_t>(dt * 1e6));
+        const S2Point pk = ToPoint(lat, lng);
+        const geo::AreaPointIndex& index = IndexFor(st, ag);
+        index.VisitCandidates(
+            pk,
+            [&](int a) {
+              return rs->Has(a) && BandAndTimeMeet(d.areas[a], alt, at) &&
+                     std::find(inside.begin(), inside.end(), a) == inside.end() &&
+                     std::find(predicted.begin(), predicted.end(), a) == predicted.end();
+            },
+            [&](int a, bool certain) {
+              if (!certain && !RegionMeetsPoint(ag.areas[a], pk)) return;
+              predicted.push_back(a);
+              State::Condition c;
+              c.key = {kArea, s->self, d.areas[a].name};
+              c.predicted = true;
+              c.in_s = dt;
+              holds.push_back(c);
+            });
       }
     }
   }
@@ -380,107 +851,202 @@ void Monitor::Evaluate(const Center& center, Track& t, std::vector<Condition>* h
   // --- separation loss with tracks of other known parties, actual and
   // predicted (closest approach along straight lines within lookahead_s).
   const agreement::Separation& sep = ag.separation;
-  const double reach = sep.horizontal_m + mon.lookahead_s * (r.gs_mps.value_or(0) + 350.0);
-  const double dlat = reach / kMetresPerDegree;
-  const double coslat = std::max(0.01, std::cos(r.lat_deg * kPi / 180));
-  const double dlng = std::min(180.0, reach / (kMetresPerDegree * coslat));
-  const double gs_self = r.gs_mps.value_or(0);
-  double vae, van;
-  Velocity(r, &vae, &van);
-  for (double la = std::floor(r.lat_deg - dlat); la <= std::floor(r.lat_deg + dlat); la += 1) {
-    for (double lo = std::floor(r.lng_deg - dlng); lo <= std::floor(r.lng_deg + dlng); lo += 1) {
-      double wrapped = std::remainder(lo, 360.0);
-      if (wrapped >= 180) wrapped -= 360;
-      auto cell = grid_.find(GridKey(la, wrapped));
-      if (cell == grid_.end()) continue;
-      for (const Track* other : cell->second) {
-        if (other == &t) continue;
-        const Track& o = *other;
-        if (o.reports == 0 || o.party.empty() || o.party == t.party) continue;
-        const TrackReport& q = o.last;
-        // Local east/north metres around this track (equirectangular at its
-        // latitude: ample at the tens of kilometres that matter here).
-        const double ex = std::remainder(q.lng_deg - r.lng_deg, 360.0) * kMetresPerDegree * coslat;
-        const double ny = (q.lat_deg - r.lat_deg) * kMetresPerDegree;
-        const double lag = (r.time - q.time).seconds();
-        // Cheap rejection: farther apart than both could close within lookahead_s.
-        const double gs_q = q.gs_mps.value_or(0);
-        const double close = sep.horizontal_m + mon.lookahead_s * (gs_self + gs_q) + std::fabs(lag) * gs_q;
-        if (ex * ex + ny * ny > close * close) continue;
-        const std::string& other_id = o.icao24;
-        double vbe, vbn;
-        Velocity(q, &vbe, &vbn);
-        const double px = ex + vbe * lag;
-        const double py = ny + vbn * lag;
-        const double vx = vbe - vae, vy = vbn - van;
-        const double h_now = std::hypot(px, py);
-        std::optional<double> dz_now;
-        const double vz = q.vrate_mps.value_or(0) - r.vrate_mps.value_or(0);
-        if (r.alt_m && q.alt_m) dz_now = *q.alt_m + q.vrate_mps.value_or(0) * lag - *r.alt_m;
-        const bool actual = h_now <= sep.horizontal_m && (!dz_now || std::fabs(*dz_now) <= sep.vertical_m);
-        bool predicted = false;
-        double tcpa = 0, h_cpa = h_now;
-        if (!actual) {
-          const double v2 = vx * vx + vy * vy;
-          tcpa = v2 > 0 ? std::clamp(-(px * vx + py * vy) / v2, 0.0, mon.lookahead_s) : 0;
-          h_cpa = std::hypot(px + vx * tcpa, py + vy * tcpa);
-          const bool vertical_ok = !dz_now || std::fabs(*dz_now + vz * tcpa) <= sep.vertical_m;
-          predicted = tcpa > 0 && h_cpa <= sep.horizontal_m && vertical_ok;
-        }
-        if (!actual && !predicted) continue;
-        const std::string& a = std::min(t.icao24, other_id);
-        const std::string& b = std::max(t.icao24, other_id);
-        Condition c;
-        c.key = std::string(kSeparationLoss) + "/" + a + "/" + b;
-        c.type = kSeparationLoss;
-        c.parties = {t.party, o.party};
-        std::sort(c.parties.begin(), c.parties.end());
-        c.tracks = {a, b};
-        c.predicted = predicted;
-        c.detail = [snap, q = q, h_now, dz_now, predicted, tcpa, h_cpa] {
-          json d{{"time", FormatRfc3339(snap.time)},
-                 {"horizontal_m", std::round(h_now)},
-                 {"positions", json::array({Position(snap), Position(q)})}};
-          if (dz_now) d["vertical_m"] = std::round(std::fabs(*dz_now));
-          if (predicted) {
-            d["in_s"] = std::round(tcpa * 10) / 10;
-            d["closest_m"] = std::round(h_cpa);
+  const size_t first_sep = holds.size();
+  {
+    const double gs_self = r3.gs_mps.value_or(0);
+    const double lag_max =
+        std::max({0.0, (r3.time - st.t_min).seconds(), (st.t_max - r3.time).seconds()});
+    // Farther than this, no track can pass the reference's first test
+    // (|offset| <= horizontal_m + lookahead_s (gs + gs_q) + |lag| gs_q).
+    const double reach =
+        (std::fabs(sep.horizontal_m) + std::fabs(mon.lookahead_s) * std::fabs(gs_self) +
+         st.gs_max * (std::fabs(mon.lookahead_s) + lag_max)) *
+            (1 + 1e-9) +
+        1e-6;
+    const double coslat = std::max(0.01, std::cos(r3.lat_deg * kPi / 180));
+    // (NaN or absurd reaches search everything.)
+    double dlat = reach / kMetresPerDegree + 1e-9;
+    double dlng = reach / (kMetresPerDegree * coslat) + 1e-9;
+    if (!(dlat < 360)) dlat = 360;
+    if (!(dlng < 720)) dlng = 720;
+    double vae, van;
+    Velocity(r3, &vae, &van);
+    const int64_t r0 = std::max<int64_t>(CellRow(r3.lat_deg - dlat), -kRows / 2);
+    const int64_t r1 = std::min<int64_t>(CellRow(r3.lat_deg + dlat), kRows / 2);
+    int64_t c0 = static_cast<int64_t>(std::floor((r3.lng_deg - dlng) / kCellDeg));
+    int64_t c1 = static_cast<int64_t>(std::floor((r3.lng_deg + dlng) / kCellDeg));
+    if (c1 - c0 + 1 >= kCols) {
+      c0 = -kCols / 2;
+      c1 = c0 + kCols - 1;
+    }
+    const uint32_t party = s->party;
+    const double h = sep.horizontal_m;
+    // hypot(x, y) > h for certain when x^2 + y^2 exceeds this (rounding is
+    // ~1e-16 relative): most candidates are decided without hypot.
+    const double h2 = h >= 0 ? h * h * (1 + 1e-9) : INFINITY;
+    for (const uint32_t other_party : st.grid_parties) {
+      if (other_party == party) continue;
+      for (int64_t row = r0; row <= r1; ++row) {
+        for (int64_t col = c0; col <= c1; ++col) {
+          const int64_t wc = ((col + kCols / 2) % kCols + kCols) % kCols - kCols / 2;
+          auto cell_it = st.cell_ix.find(CellKey(row, wc, other_party));
+          if (cell_it == st.cell_ix.end()) continue;
+          const SepCell& cell = st.cells[cell_it->second];
+          const size_t n = cell.hot.size();
+          for (size_t i = 0; i < n; ++i) {
+            const SepHot& q = cell.hot[i];
+            // Local east/north metres around this track (equirectangular at its
+            // latitude: ample at the tens of kilometres that matter here).
+            const double ex = WrapLng(q.lng - r3.lng_deg) * kMetresPerDegree * coslat;
+            const double ny = (q.lat - r3.lat_deg) * kMetresPerDegree;
+            const double lag = (r3.time - q.time).seconds();
+            // Cheap rejection: farther apart than both could close within lookahead_s.
+            const double gs_q = q.gs;
+            const double close =
+                sep.horizontal_m + mon.lookahead_s * (gs_self + gs_q) + std::fabs(lag) * gs_q;
+            if (ex * ex + ny * ny > close * close) continue;
+            const SepCold& qc = cell.cold[i];
+            const double vbe = qc.ve, vbn = qc.vn;
+            const double px = ex + vbe * lag;
+            const double py = ny + vbn * lag;
+            const double vx = vbe - vae, vy = vbn - van;
+            std::optional<double> dz_now;
+            const double vz = qc.vrate - r3.vrate_mps.value_or(0);
+            if (r3.alt_m && qc.has_alt) dz_now = qc.alt + qc.vrate * lag - *r3.alt_m;
+            const bool near_now = !(px * px + py * py > h2);
+            const double h_now =
+                near_now ? std::hypot(px, py) : INFINITY;  // INFINITY: > h, not used
+            const bool actual = near_now && h_now <= sep.horizontal_m &&
+                                (!dz_now || std::fabs(*dz_now) <= sep.vertical_m);
+            bool pred = false;
+            double tcpa = 0, h_cpa = h_now;
+            if (!actual) {
+              const double v2 = vx * vx + vy * vy;
+              tcpa = v2 > 0 ? std::clamp(-(px * vx + py * vy) / v2, 0.0, mon.lookahead_s) : 0;
+              const double cx = px + vx * tcpa, cy = py + vy * tcpa;
+              if (cx * cx + cy * cy > h2) continue;  // h_cpa > h: not predicted
+              h_cpa = std::hypot(cx, cy);
+              const bool vertical_ok = !dz_now || std::fabs(*dz_now + vz * tcpa) <= sep.vertical_m;
+              pred = tcpa > 0 && h_cpa <= sep.horizontal_m && vertical_ok;
+            }
+            if (!actual && !pred) continue;
+            State::Condition c;
+            c.h_now = near_now ? h_now : std::hypot(px, py);
+            const bool self_first = t.icao24 < st.slots[q.slot]->t.icao24;
+            c.key = {kSep, self_first ? s->self : q.slot, self_first ? q.slot : s->self};
+            c.predicted = pred;
+            c.other = q.slot;
+            c.dz_now = dz_now;
+            c.tcpa = tcpa;
+            c.h_cpa = h_cpa;
+            holds.push_back(c);
           }
-          return d.dump();
-        };
-        holds->push_back(std::move(c));
+        }
       }
     }
   }
-}
+  // Pairs in the order of the other track's address (the grid's order
+  // depends on history).
+  if (holds.size() - first_sep > 1) {
+    std::sort(holds.begin() + static_cast<ptrdiff_t>(first_sep), holds.end(),
+              [&](const State::Condition& a, const State::Condition& b) {
+                return st.slots[a.other]->t.icao24 < st.slots[b.other]->t.icao24;
+              });
+  }
 
-void Monitor::Apply(const std::vector<Condition>& holds, const std::set<std::string>& evaluated,
-                    Time now, std::vector<AlertTransition>* out) {
-  std::set<std::string> held;
-  for (const Condition& c : holds) {
-    if (!held.insert(c.key).second) continue;  // one condition per key per report
-    AlertState& a = alerts_[c.key];
-    if (a.consecutive == 0 && !a.raised) {
-      a.type = c.type;
-      a.tracks = c.tracks;
-      a.parties = c.parties;
-      a.operation = c.operation;
-      a.area = c.area;
-      for (const std::string& icao : c.tracks) keys_of_track_[icao].insert(c.key);
+  // --- apply: raise on the second consecutive evaluation, update, resolve.
+  const Time now = r3.time;
+  if (holds.empty() && st.evaluated.empty()) return;
+  std::vector<AlertKey>& held = st.held;
+  held.clear();
+  auto parties_of = [&](const AlertKey& k, uint32_t should) {
+    std::vector<std::string> ps;
+    const Slot& a = *st.slots[k.a];
+    ps.push_back(a.t.party);
+    if (k.type == kUnreported && should != 0 && st.names[should] != a.t.party)
+      ps.push_back(st.names[should]);
+    if (k.type == kSep) {
+      ps.push_back(st.slots[k.b]->t.party);
+      std::sort(ps.begin(), ps.end());
+    }
+    return ps;
+  };
+  auto tracks_of = [&](const AlertKey& k) {
+    std::vector<std::string> ts{st.slots[k.a]->t.icao24};
+    if (k.type == kSep) ts.push_back(st.slots[k.b]->t.icao24);
+    return ts;
+  };
+  auto should_notify = [&]() -> uint32_t {
+    const agreement::Party* pp = ag.FindParty(t.party);
+    return st.Intern(pp && !pp->reported_by.empty() ? pp->reported_by.front() : t.party);
+  };
+  for (const State::Condition& c : holds) {
+    if (std::find(held.begin(), held.end(), c.key) != held.end())
+      continue;  // one per key per report
+    held.push_back(c.key);
+    auto [it, added] = st.alerts.try_emplace(c.key);
+    State::AlertState& a = it->second;
+    if (added) {
+      a.operation = (c.key.type == kNonconf || c.key.type == kArea) && !s->assoc_names.empty()
+                        ? s->assoc_names.front()
+                        : 0;
+      if (c.key.type == kUnreported) a.should = should_notify();
+      st.slots[c.key.a]->keys.push_back(c.key);
+      if (c.key.type == kSep) st.slots[c.key.b]->keys.push_back(c.key);
     }
     ++a.consecutive;
     auto transition = [&](AlertTransition::Kind kind) {
       AlertTransition tr;
       tr.kind = kind;
-      tr.key = c.key;
-      tr.type = c.type;
-      tr.parties = c.parties;
-      tr.tracks = c.tracks;
-      tr.operation = c.operation;
-      tr.area = c.area;
+      tr.key = KeyString(st, c.key);
+      tr.type = std::string(TypeName(c.key.type));
+      const uint32_t should = c.key.type == kUnreported ? should_notify() : 0;
+      tr.parties = parties_of(c.key, should);
+      tr.tracks = tracks_of(c.key);
+      if ((c.key.type == kNonconf || c.key.type == kArea) && !associated.empty())
+        tr.operation = associated.front()->id;
+      if (c.key.type == kArea) tr.area = st.names[c.key.b];
       tr.predicted = c.predicted;
       tr.time = now;
-      tr.detail_json = c.detail ? c.detail() : "{}";
+      const TrackReport& snap = r3;
+      json dj;
+      switch (c.key.type) {
+        case kUnreported:
+          dj = Position(snap);
+          dj["should_notify"] = st.names[should];
+          if (!t.callsign.empty()) dj["callsign"] = t.callsign;
+          break;
+        case kNonconf: {
+          double nearest = INFINITY;
+          const S1ChordAngle tol(
+              S1Angle::Radians(mon.conformance_tolerance_m / geo::kEarthRadiusM));
+          for (const Operation* op : associated) {
+            for (const Volume4D& v : op->volumes) {
+              if (snap.time < v.start - tol_t || snap.time > v.end + tol_t) continue;
+              nearest = std::min(nearest, v.outline.Distance(p).radians() * geo::kEarthRadiusM);
+            }
+          }
+          dj = Position(snap);
+          if (std::isfinite(nearest)) dj["distance_m"] = std::round(nearest);
+          break;
+        }
+        case kArea:
+          dj = Position(snap);
+          if (c.predicted) dj["in_s"] = c.in_s;
+          break;
+        default: {
+          const TrackReport& q = st.slots[c.other]->t.last;
+          dj = json{{"time", FormatRfc3339(snap.time)},
+                    {"horizontal_m", std::round(c.h_now)},
+                    {"positions", json::array({Position(snap), Position(q)})}};
+          if (c.dz_now) dj["vertical_m"] = std::round(std::fabs(*c.dz_now));
+          if (c.predicted) {
+            dj["in_s"] = std::round(c.tcpa * 10) / 10;
+            dj["closest_m"] = std::round(c.h_cpa);
+          }
+        }
+      }
+      tr.detail_json = dj.dump();
       out->push_back(std::move(tr));
     };
     if (!a.raised) {
@@ -488,89 +1054,151 @@ void Monitor::Apply(const std::vector<Condition>& holds, const std::set<std::str
         a.raised = true;
         a.predicted = c.predicted;
         a.last_update = now;
-        Count(&Stats::raised);
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          ++stats_.raised;
+        }
         transition(AlertTransition::Kind::kRaise);
       }
     } else if (a.predicted != c.predicted ||
                (now - a.last_update).seconds() >= options_.update_every_s) {
       a.predicted = c.predicted;
       a.last_update = now;
-      Count(&Stats::updated);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++stats_.updated;
+      }
       transition(AlertTransition::Kind::kUpdate);
     }
   }
-  for (const std::string& key : evaluated) {
-    if (held.count(key)) continue;
-    auto it = alerts_.find(key);
-    if (it == alerts_.end()) continue;
-    Resolve(key, it->second, now, "clear", out);
-    Forget(it);
+  // Resolve what was evaluated and no longer holds, in the order of the
+  // keys' strings (as the reference's std::set of keys).
+  std::vector<AlertKey>& unheld = st.unheld;
+  unheld.clear();
+  for (const AlertKey& k : st.evaluated) {
+    if (std::find(held.begin(), held.end(), k) == held.end()) unheld.push_back(k);
   }
-}
-
-void Monitor::Forget(std::map<std::string, AlertState>::iterator it) {
-  for (const std::string& icao : it->second.tracks) {
-    auto k = keys_of_track_.find(icao);
-    if (k != keys_of_track_.end()) {
-      k->second.erase(it->first);
-      if (k->second.empty()) keys_of_track_.erase(k);
+  if (unheld.size() > 1) {
+    std::vector<std::pair<std::string, AlertKey>> sorted;
+    for (const AlertKey& k : unheld) sorted.emplace_back(KeyString(st, k), k);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (size_t i = 0; i < sorted.size(); ++i) unheld[i] = sorted[i].second;
+  }
+  for (const AlertKey& k : unheld) {
+    auto it = st.alerts.find(k);
+    if (it == st.alerts.end()) continue;
+    if (it->second.raised) {
+      AlertTransition tr;
+      tr.kind = AlertTransition::Kind::kResolve;
+      tr.key = KeyString(st, k);
+      tr.type = std::string(TypeName(k.type));
+      tr.tracks = tracks_of(k);
+      tr.parties = parties_of(k, it->second.should);
+      tr.operation = st.names[it->second.operation];
+      if (k.type == kArea) tr.area = st.names[k.b];
+      tr.time = now;
+      tr.detail_json = json{{"time", FormatRfc3339(now)}, {"why", "clear"}}.dump();
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++stats_.resolved;
+      }
+      out->push_back(std::move(tr));
     }
+    RemoveKey(&st.slots[k.a]->keys, k);
+    if (k.type == kSep) RemoveKey(&st.slots[k.b]->keys, k);
+    st.alerts.erase(it);
   }
-  alerts_.erase(it);
-}
-
-void Monitor::Resolve(const std::string& key, AlertState& a, Time now, const char* why,
-                      std::vector<AlertTransition>* out) {
-  if (!a.raised) return;
-  AlertTransition tr;
-  tr.kind = AlertTransition::Kind::kResolve;
-  tr.key = key;
-  tr.type = a.type;
-  tr.tracks = a.tracks;
-  tr.parties = a.parties;
-  tr.operation = a.operation;
-  tr.area = a.area;
-  tr.time = now;
-  tr.detail_json = json{{"time", FormatRfc3339(now)}, {"why", why}}.dump();
-  Count(&Stats::resolved);
-  out->push_back(std::move(tr));
 }
 
 void Monitor::Expire(const Center& center, Time now, std::vector<AlertTransition>* out) {
   if (!center.initialized()) return;
+  State& st = *st_;
   const double stale_s = center.rules()->agreement().monitoring.stale_after_s;
   const Time cutoff = now - Duration::Micros(static_cast<int64_t>(stale_s * 1e6));
-  std::vector<std::string> gone;
-  for (const auto& [icao, t] : tracks_) {
-    if (t.last_seen < cutoff) gone.push_back(icao);
+  std::vector<uint32_t> gone;
+  double gs_max = 0;
+  Time t_min = Time::Max(), t_max = Time::Min();
+  for (const auto& sp : st.slots) {
+    if (!sp->in_use) continue;
+    if (sp->t.last_seen < cutoff) {
+      gone.push_back(sp->self);
+    } else if (sp->in_grid) {
+      const TrackReport& q = sp->t.last;
+      gs_max = std::max(gs_max, std::fabs(q.gs_mps.value_or(0)));
+      t_min = std::min(t_min, q.time);
+      t_max = std::max(t_max, q.time);
+    }
   }
-  std::sort(gone.begin(), gone.end());  // a fixed order, for the same log on every replay
-  for (const std::string& icao : gone) {
-    auto k = keys_of_track_.find(icao);
-    if (k != keys_of_track_.end()) {
-      std::set<std::string> keys = k->second;
-      for (const std::string& key : keys) {
-        auto it = alerts_.find(key);
-        if (it == alerts_.end()) continue;
-        Resolve(key, it->second, now, "track lost", out);
-        Forget(it);
+  // The separation bounds, tight again (the dropped tracks leave the grid).
+  st.gs_max = gs_max;
+  st.t_min = t_min;
+  st.t_max = t_max;
+  // A fixed order, for the same log on every replay.
+  std::sort(gone.begin(), gone.end(),
+            [&](uint32_t a, uint32_t b) { return st.slots[a]->t.icao24 < st.slots[b]->t.icao24; });
+  for (uint32_t ix : gone) {
+    Slot& s = *st.slots[ix];
+    if (!s.keys.empty()) {
+      std::vector<std::pair<std::string, AlertKey>> sorted;
+      for (const AlertKey& k : s.keys) sorted.emplace_back(KeyString(st, k), k);
+      std::sort(sorted.begin(), sorted.end(),
+                [](const auto& x, const auto& y) { return x.first < y.first; });
+      for (const auto& [key, k] : sorted) {
+        auto it = st.alerts.find(k);
+        if (it == st.alerts.end()) continue;
+        if (it->second.raised) {
+          AlertTransition tr;
+          tr.kind = AlertTransition::Kind::kResolve;
+          tr.key = key;
+          tr.type = std::string(TypeName(k.type));
+          tr.tracks = {st.slots[k.a]->t.icao24};
+          if (k.type == kSep) tr.tracks.push_back(st.slots[k.b]->t.icao24);
+          std::vector<std::string> ps{st.slots[k.a]->t.party};
+          const uint32_t should = it->second.should;
+          if (k.type == kUnreported && should != 0 && st.names[should] != ps[0])
+            ps.push_back(st.names[should]);
+          if (k.type == kSep) {
+            ps.push_back(st.slots[k.b]->t.party);
+            std::sort(ps.begin(), ps.end());
+          }
+          tr.parties = std::move(ps);
+          tr.operation = st.names[it->second.operation];
+          if (k.type == kArea) tr.area = st.names[k.b];
+          tr.time = now;
+          tr.detail_json = json{{"time", FormatRfc3339(now)}, {"why", "track lost"}}.dump();
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            ++stats_.resolved;
+          }
+          out->push_back(std::move(tr));
+        }
+        RemoveKey(&st.slots[k.a]->keys, k);
+        if (k.type == kSep) RemoveKey(&st.slots[k.b]->keys, k);
+        st.alerts.erase(it);
       }
     }
     std::lock_guard<std::mutex> lock(mu_);
-    Track& t = tracks_.at(icao);
-    if (t.reports > 0) GridRemove(&t);
-    tracks_.erase(icao);
-    ++stats_.dropped_tracks;  // mu_ is held
+    GridRemove(st, s);
+    if (s.hex >= 0) {
+      st.by_hex.erase(s.hex);
+    } else {
+      st.by_name.erase(s.t.icao24);
+    }
+    s = Slot();
+    st.free.push_back(ix);
+    ++stats_.dropped_tracks;
   }
 }
 
 std::string Monitor::TracksJson() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<const Track*> ts;
-  for (const auto& [icao, t] : tracks_) {
-    if (t.reports > 0) ts.push_back(&t);  // tentative tracks are not shown
+  for (const auto& sp : st_->slots) {
+    if (sp->in_use && sp->t.reports > 0) ts.push_back(&sp->t);  // tentative tracks are not shown
   }
-  std::sort(ts.begin(), ts.end(), [](const Track* a, const Track* b) { return a->icao24 < b->icao24; });
+  std::sort(ts.begin(), ts.end(),
+            [](const Track* a, const Track* b) { return a->icao24 < b->icao24; });
   json list = json::array();
   for (const Track* t : ts) {
     const TrackReport& r = t->last;
@@ -584,7 +1212,9 @@ std::string Monitor::TracksJson() const {
     j["reports"] = t->reports;
     j["implausible"] = t->implausible;
     json trail = json::array();
-    for (const TrackReport& p : t->trail) {
+    const size_t n = t->trail.size();
+    for (size_t i = 0; i < n; ++i) {
+      const Track::Point& p = t->trail[(t->trail_head + i) % n];
       json q = json::array({std::round(p.lat_deg * 1e6) / 1e6, std::round(p.lng_deg * 1e6) / 1e6});
       q.push_back(p.alt_m ? json(std::round(*p.alt_m)) : json(nullptr));
       q.push_back(FormatRfc3339(p.time));
@@ -601,7 +1231,7 @@ std::string Monitor::TracksJson() const {
 size_t Monitor::track_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   size_t n = 0;
-  for (const auto& [icao, t] : tracks_) n += t.reports > 0;
+  for (const auto& sp : st_->slots) n += sp->in_use && sp->t.reports > 0;
   return n;
 }
 

@@ -132,6 +132,19 @@ class AreaPointIndex {
   template <typename Keep, typename Visit>
   void VisitContaining(const S2Point& p, Keep&& keep, Visit&& visit) const;
 
+  // For callers with their own exact predicate (the monitor, which must
+  // decide as RuleBook::AreasMet does): calls visit(area, certain), in
+  // ascending order of area, for every area (with keep(area) true) that the
+  // index cannot rule out at `p`. certain = true when the index's bits alone
+  // place `p` inside: its cell (or subcell) lies wholly in the area, and no
+  // boundary comes within the padding (more than kToleranceM, with margin
+  // for rounding), so any exact containment test within kToleranceM agrees.
+  // certain = false when `p` is in a subcell the boundary comes near: the
+  // caller decides. Areas not visited do not come within kToleranceM of `p`.
+  // `Visit` is callable as void(int, bool).
+  template <typename Keep, typename Visit>
+  void VisitCandidates(const S2Point& p, Keep&& keep, Visit&& visit) const;
+
   // True when area `area` contains `p`, by the index's own test.
   // REQUIRES: 0 <= area < num_areas().
   bool Contains(int area, const S2Point& p) const;
@@ -294,6 +307,39 @@ void AreaPointIndex::VisitContaining(const S2Point& p, Keep&& keep, Visit&& visi
   }
   for (; in != in_end; ++in) {
     if (keep(static_cast<int>(*in))) visit(static_cast<int>(*in));
+  }
+}
+
+template <typename Keep, typename Visit>
+void AreaPointIndex::VisitCandidates(const S2Point& p, Keep&& keep, Visit&& visit) const {
+  const uint64_t leaf = S2CellId(p).id();
+  const uint32_t* record = FindRecord(leaf);
+  if (record == nullptr) return;
+  const uint32_t* in = record + 2;
+  const uint32_t* const in_end = in + record[0];
+  const uint32_t* b = in_end;
+  const uint32_t* const b_end = b + kItemWords * (record[1] & ((1u << kLevelShift) - 1));
+  const int level = static_cast<int>(record[1] >> kLevelShift);
+  const int sub_shift = 2 * (30 - kSubLevels - level) + 1;
+  const uint32_t sub =
+      sub_shift > 0 ? static_cast<uint32_t>(
+                          ((leaf & ((uint64_t{2} << (2 * (30 - level))) - 1)) - 1) >> sub_shift)
+                    : 0;
+  const uint32_t sub_word = sub >> 5, sub_bit = uint32_t{1} << (sub & 31);
+  for (; b != b_end; b += kItemWords) {
+    const uint32_t area = b[0] >> 2;
+    for (; in != in_end && *in < area; ++in) {
+      if (keep(static_cast<int>(*in))) visit(static_cast<int>(*in), true);
+    }
+    if (!keep(static_cast<int>(area))) continue;
+    if (b[3 + sub_word] & sub_bit) {
+      visit(static_cast<int>(area), false);
+    } else if (b[3 + kMaskWords + sub_word] & sub_bit) {
+      visit(static_cast<int>(area), true);
+    }
+  }
+  for (; in != in_end; ++in) {
+    if (keep(static_cast<int>(*in))) visit(static_cast<int>(*in), true);
   }
 }
 

@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -52,8 +53,8 @@ struct AlertTransition {
   std::string operation;            // nonconformance: the associated operation
   std::string area;                 // area incursion
   bool predicted = false;
-  Time time;                 // the report time it was concluded at
-  std::string detail_json;   // position, distances, times: a JSON object
+  Time time;                // the report time it was concluded at
+  std::string detail_json;  // position, distances, times: a JSON object
 };
 
 // One aircraft as the picture shows it.
@@ -62,16 +63,37 @@ struct Track {
   std::string callsign;
   std::string party;  // from the agreement's aircraft lists; "" when unknown
   TrackReport last;   // the latest plausible report
-  std::deque<TrackReport> trail;  // the last few plausible reports, oldest first
+  // A plausible position of the trail.
+  struct Point {
+    double lat_deg = 0, lng_deg = 0;
+    std::optional<double> alt_m;
+    Time time;
+  };
+  // The last few plausible positions (Options::trail_length): a ring, oldest
+  // at trail[trail_head] once it is full (oldest first until then).
+  std::vector<Point> trail;
+  size_t trail_head = 0;
   std::vector<std::string> operations;  // associated operations (ids)
-  uint64_t reports = 0;      // plausible reports followed; 0: tentative (not shown)
-  uint64_t implausible = 0;  // reports set aside
-  Time last_seen = Time::Min();  // the latest report, plausible or not
+  uint64_t reports = 0;                 // plausible reports followed; 0: tentative (not shown)
+  uint64_t implausible = 0;             // reports set aside
+  Time last_seen = Time::Min();         // the latest report, plausible or not
   // Runs of mutually plausible reports not (yet) followed: the track's start,
   // or the aircraft seen elsewhere than the track says (see Options).
   std::vector<std::vector<TrackReport>> runs;
 };
 
+// How it is fast (docs/monitoring.md, "How the monitor keeps up"): tracks
+// by their 24-bit address in a flat table; alert state keyed by small
+// integers (strings are made only for the transitions emitted); each
+// track's association with its operations kept until the center changes
+// (its last_seq), its callsign changes, or report time crosses a volume's
+// window; areas found through a grid of the areas a reject rule concerns
+// (per party and category) and the AreaPointIndex, with the exact
+// RuleBook predicate wherever the index is not certain; separation
+// candidates from a 0.5 degree grid of compact records, searched as far as
+// the fastest track can close. It decides exactly as ReferenceMonitor
+// (reference_monitor.h), the straightforward evaluation, does: the
+// differential test holds it to that.
 class Monitor {
  public:
   struct Options {
@@ -101,12 +123,17 @@ class Monitor {
     uint64_t raised = 0, updated = 0, resolved = 0;
   };
 
-  explicit Monitor(Options options) : options_(options) {}
+  explicit Monitor(Options options);
   Monitor() : Monitor(Options()) {}
+  ~Monitor();
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
 
   // Runs `reports` (in order) against the center's agreement and operations,
   // appending what changes to `out`. REQUIRES: the center does not change
-  // during the call (hold the coordinator's read lock).
+  // during the call (hold the coordinator's read lock); numbers are finite,
+  // as the feeds deliver them (a report with a non-finite position is set
+  // aside as implausible).
   void Process(const engine::Center& center, std::span<const TrackReport> reports,
                std::vector<AlertTransition>* out);
 
@@ -119,46 +146,18 @@ class Monitor {
   size_t track_count() const;
   Stats stats() const;
 
- private:
-  struct AlertState {
-    std::string type;
-    int consecutive = 0;  // evaluations in a row where the condition held
-    bool raised = false;
-    bool predicted = false;
-    Time last_update;
-    std::vector<std::string> tracks, parties;
-    std::string operation, area;
-  };
-  struct Condition {
-    std::string key, type, operation, area;
-    std::vector<std::string> parties, tracks;
-    bool predicted = false;
-    std::function<std::string()> detail;  // the detail JSON, made only when emitted
-  };
+  struct State;  // monitor.cc: the implementation's own
 
-  void OnReport(const engine::Center& center, const TrackReport& r, std::vector<AlertTransition>* out);
-  void Evaluate(const engine::Center& center, Track& t, std::vector<Condition>* holds,
-                std::set<std::string>* evaluated);
-  void Apply(const std::vector<Condition>& holds, const std::set<std::string>& evaluated, Time now,
-             std::vector<AlertTransition>* out);
-  void Count(uint64_t Stats::*field);
-  // Drops an alert's state and its place in keys_of_track_.
-  void Forget(std::map<std::string, AlertState>::iterator it);
-  void Resolve(const std::string& key, AlertState& a, Time now, const char* why,
-               std::vector<AlertTransition>* out);
+ private:
+  void OnReport(const engine::Center& center, const TrackReport& r,
+                std::vector<AlertTransition>* out);
 
   const Options options_;
-  mutable std::mutex mu_;                            // guards tracks_ for readers
-  std::unordered_map<std::string, Track> tracks_;    // by ICAO address
-  std::map<std::string, AlertState> alerts_;         // by key: counting or raised
-  std::map<std::string, std::set<std::string>> keys_of_track_;  // icao -> alert keys
-  // 1° cell -> the followed tracks in it (Track nodes are stable in tracks_).
-  std::unordered_map<int64_t, std::vector<Track*>> grid_;
-  void GridRemove(Track* t);
-  void GridAdd(Track* t);
-  Time clock_ = Time::Min();                         // the latest report time
+  mutable std::mutex mu_;  // guards the tracks' public part and stats_ for readers
+  std::unique_ptr<State> st_;
+  Time clock_ = Time::Min();  // the latest report time
   Time last_expire_ = Time::Min();
-  Stats stats_;                                      // guarded by mu_
+  Stats stats_;  // guarded by mu_
 };
 
 }  // namespace jic::monitor

@@ -14,7 +14,13 @@ PKGS=(
   libboost-dev libboost-system-dev
   libgoogle-perftools-dev
   dump1090-mutability
-  python3
+  python3 python3-cryptography
+  # The operations console's browser tests (web/tests/): Debian's Chromium,
+  # driven by playwright-core (npm), and a font to render text with.
+  chromium fonts-dejavu-core
+  # The ledger's independent cross-check (tests/ledger/go/, issue 5): Go's own
+  # sumdb/note and sumdb/tlog, built offline from Debian's sources.
+  golang-go golang-golang-x-mod-dev
 )
 
 missing=()

@@ -212,7 +212,7 @@ class Loader {
 
   void Top(const YAML::Node& root) {
     if (!r.Map(root, "", {"jic", "id", "title", "signatories", "parties", "categories",
-                          "separation", "areas", "rules", "monitoring"},
+                          "separation", "areas", "rules", "monitoring", "signed_commands"},
                {"jic", "id", "signatories", "parties", "categories"})) {
       if (!root.IsMap()) return;
     }
@@ -235,6 +235,20 @@ class Loader {
     for (size_t i = 0; i < a.parties.size(); ++i) {
       for (size_t j = 0; j < a.parties[i].reported_by.size(); ++j) {
         PartyRef(a.parties[i].reported_by[j], Ix(Key(Ix("parties", i), "reported_by"), j));
+      }
+    }
+    if (root["signed_commands"]) {
+      std::string v;
+      if (r.String(root["signed_commands"], "signed_commands", &v)) {
+        if (v == "none") {
+          a.signed_commands = SignedCommands::kNone;
+        } else if (v == "approvals") {
+          a.signed_commands = SignedCommands::kApprovals;
+        } else if (v == "all") {
+          a.signed_commands = SignedCommands::kAll;
+        } else {
+          r.Error("signed_commands", "must be none, approvals or all");
+        }
       }
     }
     if (root["separation"]) ReadSeparation(root["separation"]);

@@ -186,6 +186,7 @@ void Coordinator::Commit(std::vector<std::pair<Command, Done>>& batch) {
     stats_.batch_size.Observe(static_cast<double>(bytes.size()));
     stats_.entries += bytes.size();
     ++stats_.commits;
+    if (options_.on_durable) options_.on_durable(first, bytes);
     committed_seq_ = first + bytes.size() - 1;
     std::vector<EventPtr> events;
     events.reserve(entries.size());

@@ -255,7 +255,9 @@ class Session : public std::enable_shared_from_this<Session> {
     r.content_type = header(http::field::content_type);
     r.if_match = header(http::field::if_match);
     if (auto it = req.find("Idempotency-Key"); it != req.end()) r.idempotency_key = std::string(it->value());
+    if (auto it = req.find("Jic-Signature"); it != req.end()) r.signature = std::string(it->value());
     if (auto it = req.find("Last-Event-ID"); it != req.end()) r.last_event_id = std::string(it->value());
+    r.if_none_match = header(http::field::if_none_match);
     keep_alive_ = req.keep_alive();
     head_ = req.method() == http::verb::head;
     version_ = req.version();

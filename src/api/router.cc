@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jic/api/ledger_service.h"
 #include "jic/api/openapi.h"
 #include "jic/ingest/track_json.h"
 #include "jic/base/time_format.h"
@@ -226,7 +227,7 @@ HttpResponse Router::ErrorResponse(const Status& s) {
 }
 
 Router::Router(Coordinator& coordinator, Metrics& metrics, std::string static_dir)
-    : coordinator_(coordinator), metrics_(metrics), static_dir_(std::move(static_dir)) {}
+    : coordinator_(coordinator), metrics_(metrics), static_files_(std::move(static_dir)) {}
 
 void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> done) {
   const std::string& m = req.method;
@@ -257,6 +258,12 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
     return reply(std::move(r), "/healthz");
   }
 
+  // The console's built assets (static_files.h): no token; a path that is
+  // no file of theirs goes on to the API's 404.
+  if (static_files_.Claims(s)) {
+    if (auto r = static_files_.Serve(m, s, req.if_none_match)) return reply(std::move(*r), "/{console}");
+  }
+
   // Everything else needs a token.
   std::optional<engine::User> user;
   {
@@ -284,7 +291,8 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
     if (s[0] != "v1" || s.size() < 2) return false;
     static const std::vector<std::string> kTop = {"operations", "amendments", "agreement", "areas",
                                                   "tracks", "alerts", "threads", "events",
-                                                  "openapi.json", "users", "whoami"};
+                                                  "openapi.json", "users", "whoami",
+                                                  "ledger", "keys"};
     return std::find(kTop.begin(), kTop.end(), s[1]) != kTop.end();
   };
   if (!route_known()) {
@@ -318,6 +326,7 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
     cmd.target = std::move(target);
     cmd.body = req.body;
     cmd.idempotency_key = req.idempotency_key;
+    cmd.signature = req.signature;
     if (!req.if_match.empty() && req.if_match != "*") {  // "*": any current version
       std::string v = req.if_match;
       if (v.rfind("W/", 0) == 0) v = v.substr(2);
@@ -365,6 +374,142 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
                   {"role", engine::RoleName(user->role)}}
                  .dump();
     return reply(std::move(r), "/v1/whoami");
+  }
+
+  if (top == "keys" && s.size() == 2) {
+    if (m == "GET") return read([&](const engine::Center& c) { return c.ListKeys(); }, "/v1/keys");
+    if (m == "POST") return submit(std::string(engine::kKeyRegister), "", "/v1/keys");
+    return method_not_allowed("GET, POST", "/v1/keys");
+  }
+  if (top == "ledger") {
+    // The transparency log (docs/ledger.md): any signed-in user may audit it.
+    if (ledger_ == nullptr) return reply(Error(503, "unavailable", "this center keeps no ledger"), "/v1/ledger");
+    auto number = [&](const char* name, bool required, uint64_t* out) -> bool {
+      std::optional<std::string> v = t.Param(name);
+      if (!v) {
+        if (required) reply(Error(400, "invalid_argument", "required", name), "/v1/ledger");
+        return !required;
+      }
+      char* end = nullptr;
+      errno = 0;
+      unsigned long long n = std::strtoull(v->c_str(), &end, 10);
+      if (v->empty() || !std::isdigit(static_cast<unsigned char>((*v)[0])) ||
+          end != v->c_str() + v->size() || errno != 0) {
+        reply(Error(400, "invalid_argument", "must be a non-negative integer", name), "/v1/ledger");
+        return false;
+      }
+      *out = n;
+      return true;
+    };
+    auto from = [&](Result<std::string> r, const char* route, const char* type) {
+      if (!r.ok()) return reply(ErrorResponse(r.status()), route);
+      HttpResponse out;
+      out.content_type = type;
+      out.body = std::move(r).value();
+      reply(std::move(out), route);
+    };
+    const std::string sub = s.size() >= 3 ? s[2] : "";
+    if (s.size() == 2) {
+      if (m != "GET") return method_not_allowed("GET", "/v1/ledger");
+      HttpResponse out;
+      out.body = json{{"origin", ledger_->origin()}, {"key", ledger_->verifier_key()},
+                      {"size", ledger_->size()}}
+                     .dump();
+      return reply(std::move(out), "/v1/ledger");
+    }
+    if (s.size() == 3 && sub == "checkpoint") {
+      if (m != "GET") return method_not_allowed("GET", "/v1/ledger/checkpoint");
+      if (std::optional<std::string> by = t.Param("cosigned_by")) {
+        std::vector<std::string> names;
+        for (size_t a = 0; a <= by->size();) {
+          size_t b = by->find(',', a);
+          if (b == std::string::npos) b = by->size();
+          if (b > a) names.push_back(by->substr(a, b - a));
+          a = b + 1;
+        }
+        return from(ledger_->CosignedCheckpointNote(names), "/v1/ledger/checkpoint",
+                    "text/plain; charset=utf-8");
+      }
+      uint64_t size = 0;
+      if (!number("size", false, &size)) return;
+      std::optional<uint64_t> at;
+      if (t.Param("size")) at = size;
+      return from(ledger_->CheckpointNote(at), "/v1/ledger/checkpoint", "text/plain; charset=utf-8");
+    }
+    if (s.size() == 3 && sub == "entries") {
+      if (m != "GET") return method_not_allowed("GET", "/v1/ledger/entries");
+      uint64_t start = 0, end = 0;
+      if (!number("start", true, &start) || !number("end", true, &end)) return;
+      const uint64_t size = ledger_->size();
+      if (end > size) return reply(Error(400, "invalid_argument", "past the tree size (" + std::to_string(size) + ")", "end"), "/v1/ledger/entries");
+      if (start >= end) return reply(Error(400, "invalid_argument", "must be below end", "start"), "/v1/ledger/entries");
+      end = std::min<uint64_t>(end, start + 1000);
+      std::string body = "{\"start\":" + std::to_string(start) + ",\"entries\":[";
+      bool first = true;
+      Status st = coordinator_.log().Read(start + 1, end - start, [&](uint64_t, std::string_view bytes) {
+        if (!first) body.push_back(',');
+        first = false;
+        body += json(std::string(bytes)).dump(-1, ' ', false, json::error_handler_t::replace);
+        return true;
+      });
+      if (!st.ok()) return reply(ErrorResponse(st), "/v1/ledger/entries");
+      body += "]}";
+      HttpResponse out;
+      out.body = std::move(body);
+      return reply(std::move(out), "/v1/ledger/entries");
+    }
+    if (s.size() == 4 && sub == "proof" && s[3] == "inclusion") {
+      if (m != "GET") return method_not_allowed("GET", "/v1/ledger/proof/inclusion");
+      uint64_t index = 0, size = 0;
+      if (!number("index", true, &index) || !number("size", true, &size)) return;
+      return from(ledger_->InclusionProof(index, size), "/v1/ledger/proof/inclusion", "application/json");
+    }
+    if (s.size() == 4 && sub == "proof" && s[3] == "consistency") {
+      if (m != "GET") return method_not_allowed("GET", "/v1/ledger/proof/consistency");
+      uint64_t first = 0, second = 0;
+      if (!number("first", true, &first) || !number("second", true, &second)) return;
+      return from(ledger_->ConsistencyProof(first, second), "/v1/ledger/proof/consistency",
+                  "application/json");
+    }
+    if (s.size() == 3 && sub == "cosignatures") {
+      if (m != "POST") return method_not_allowed("POST", "/v1/ledger/cosignatures");
+      json body = json::parse(req.body, nullptr, false);
+      if (!body.is_object() || !body.contains("checkpoint") || !body["checkpoint"].is_string() ||
+          !body.contains("cosignature") || !body["cosignature"].is_string()) {
+        return reply(Error(400, "invalid_argument",
+                           "expected {\"checkpoint\": text, \"cosignature\": signature line}"),
+                     "/v1/ledger/cosignatures");
+      }
+      const std::string line = body["cosignature"].get<std::string>();
+      // The line names its key: "— <name> <base64>".
+      std::string name;
+      if (size_t a = line.find(' '); a != std::string::npos) {
+        size_t b = line.find(' ', a + 1);
+        if (b != std::string::npos) name = line.substr(a + 1, b - a - 1);
+      }
+      std::optional<ledger::VerifierKey> key;
+      std::string owner;
+      coordinator_.Read([&](const engine::Center& c) {
+        auto [u, k] = c.FindKey(name);
+        if (u != nullptr) {
+          owner = u->name;
+          key = *k;
+        }
+        return 0;
+      });
+      if (!key || owner != actor.user) {
+        return reply(ErrorResponse(Status::PermissionDenied(
+                         "the cosignature's key '" + name + "' is not one you registered (POST /v1/keys)")),
+                     "/v1/ledger/cosignatures");
+      }
+      Result<std::string> r = ledger_->AddCosignature(body["checkpoint"].get<std::string>(), line, *key);
+      if (!r.ok()) return reply(ErrorResponse(r.status()), "/v1/ledger/cosignatures");
+      HttpResponse out;
+      out.status = 201;
+      out.body = std::move(r).value();
+      return reply(std::move(out), "/v1/ledger/cosignatures");
+    }
+    return reply(Error(404, "not_found", "no such route: " + m + " " + req.target.substr(0, 200)), "?");
   }
 
   if (top == "operations") {

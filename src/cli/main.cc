@@ -39,7 +39,13 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--threads", serve.threads, "HTTP threads")->capture_default_str();
   serve_cmd->add_option("--snapshot-every", serve.snapshot_every,
                         "a state snapshot every N entries (0: only at shutdown)");
-  serve_cmd->add_option("--static", serve.static_dir, "folder of the web console's built assets");
+  serve_cmd->add_option("--web,--static", serve.static_dir,
+                        "folder of the web console's built assets, served at / (default: "
+                        "EXE_DIR/../share/jic/web, else EXE_DIR/../web/dist)");
+  serve_cmd->add_flag("--no-web", serve.no_web, "serve the API only, no console at /");
+  serve_cmd->add_option("--origin", serve.origin,
+                        "the ledger's name in its checkpoints, fixed at the first start "
+                        "(default: jic/<agreement id>)");
   serve_cmd->add_flag("--access-log", serve.access_log, "log every request (JSON lines on stderr)");
   serve_cmd->add_option("--read-timeout-s", serve.read_timeout_s,
                         "seconds a client has to send a whole request")->capture_default_str();
@@ -85,6 +91,52 @@ int main(int argc, char** argv) {
                       "decision that differs");
   replay_cmd->add_option("--data", replay.data, "the center's data folder")->required();
 
+  VerifyArgs verify;
+  auto* verify_cmd = app.add_subcommand(
+      "verify", "Verify a center's log from its public key alone: checkpoint signatures, the Merkle "
+                "root over every entry, every decision replayed; names the first entry that differs");
+  verify_cmd->add_option("--url", verify.url, "a running center, http://HOST:PORT");
+  verify_cmd->add_option("--token", verify.token, "any user's token (default: $JIC_TOKEN)");
+  verify_cmd->add_option("--dir", verify.dir, "or a folder `jic mirror` keeps");
+  verify_cmd->add_option("--key", verify.key, "the center's verifier key (name+keyid+base64)")->required();
+  verify_cmd->add_option("--cosigner", verify.cosigners, "demand a valid cosignature by this key; repeatable");
+  verify_cmd->add_flag("--require-signatories", verify.require_signatories,
+                       "demand a cosignature by every signatory party, with the keys the log registered");
+  verify_cmd->add_option("--size", verify.size, "with --url: the checkpoint of this size, not the latest");
+  verify_cmd->add_flag("--no-replay", verify.no_replay, "signatures and hashes only");
+
+  MirrorArgs mirror;
+  auto* mirror_cmd = app.add_subcommand(
+      "mirror", "Keep a verified copy of a center's log in DIR, extended only through consistency "
+                "proofs; exit 3 when the center rewrote or forked its history");
+  mirror_cmd->add_option("--url", mirror.url, "the center, http://HOST:PORT")->required();
+  mirror_cmd->add_option("--token", mirror.token, "any user's token (default: $JIC_TOKEN)");
+  mirror_cmd->add_option("--key", mirror.key, "the center's verifier key")->required();
+  mirror_cmd->add_option("DIR", mirror.dir, "the mirror's folder")->required();
+  mirror_cmd->add_option("--cosign-key", mirror.cosign_key,
+                         "cosign each verified checkpoint with this PRIVATE+KEY file (`jic keygen --cosigner`)");
+  mirror_cmd->add_option("--interval", mirror.interval, "seconds between updates")->capture_default_str();
+  mirror_cmd->add_flag("--once", mirror.once, "one update, then exit");
+
+  KeygenArgs keygen;
+  auto* keygen_cmd = app.add_subcommand("keygen", "Make an Ed25519 key: the private key to a file, the "
+                                                  "verifier key on stdout");
+  keygen_cmd->add_option("--name", keygen.name, "the key's name, e.g. us.jic.example/mirror")->required();
+  keygen_cmd->add_flag("--cosigner", keygen.cosigner, "a cosigner key (type 0x04) for `jic mirror --cosign-key`");
+  keygen_cmd->add_option("--out", keygen.out, "the private key file (created 0600; never overwritten)")->required();
+
+  CallArgs call;
+  auto* call_cmd = app.add_subcommand(
+      "call", "One request to a running center, signed with your key when --key is given (docs/ledger.md)");
+  call_cmd->add_option("METHOD", call.method, "GET, POST, PUT")->required();
+  call_cmd->add_option("PATH", call.path, "e.g. /v1/operations/op-3/approvals")->required();
+  call_cmd->add_option("--url", call.url, "the center, http://HOST:PORT")->required();
+  call_cmd->add_option("--token", call.token, "your token (default: $JIC_TOKEN)");
+  call_cmd->add_option("--data", call.data, "the JSON body, or @FILE (@- for stdin)");
+  call_cmd->add_option("--if-match", call.if_match, "If-Match: the version the command is for");
+  call_cmd->add_option("--idempotency-key", call.idempotency_key, "Idempotency-Key");
+  call_cmd->add_option("--key", call.key, "your PRIVATE+KEY file (jic keygen): send Jic-Signature");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -102,5 +154,9 @@ int main(int argc, char** argv) {
   if (user_add_cmd->parsed()) return RunUserAdd(user_add);
   if (replay_cmd->parsed()) return RunReplayCheck(replay);
   if (replay_feed_cmd->parsed()) return RunReplay(replay_feed);
+  if (verify_cmd->parsed()) return RunVerify(verify);
+  if (mirror_cmd->parsed()) return RunMirror(mirror);
+  if (keygen_cmd->parsed()) return RunKeygen(keygen);
+  if (call_cmd->parsed()) return RunCall(call);
   return kExitBadInput;
 }

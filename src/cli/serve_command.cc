@@ -1,9 +1,13 @@
 // jic serve: the center as a service (API.md, "Starting it").
 
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -12,9 +16,11 @@
 #include "jic/api/coordinator.h"
 #include "jic/api/http_server.h"
 #include "jic/api/json_log.h"
+#include "jic/api/ledger_service.h"
 #include "jic/api/monitor_service.h"
 #include "jic/api/router.h"
 #include "jic/api/sbs_feed.h"
+#include "jic/api/static_files.h"
 #include "jic/monitor/track_history.h"
 #include "jic/log/data_dir.h"
 
@@ -144,6 +150,13 @@ int RunServe(const ServeArgs& args) {
     std::cerr << "--threads: must be 1..64\n";
     return kExitBadInput;
   }
+  if (!args.static_dir.empty() && !args.no_web) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::path(args.static_dir) / "index.html", ec)) {
+      std::cerr << "--web: " << args.static_dir << " holds no index.html (build it: cd web && npm ci && npm run build)\n";
+      return kExitBadInput;
+    }
+  }
   const bool fresh = !log::DataDir::HasLog(args.data);
   if (fresh && args.agreement.empty() && !args.hello_world) {
     std::cerr << "--agreement: required on the first start (" << args.data
@@ -166,7 +179,63 @@ int RunServe(const ServeArgs& args) {
   api::Coordinator::Options copt;
   if (args.snapshot_every >= 0) copt.snapshot_every = static_cast<uint64_t>(args.snapshot_every);
   copt.events_queue = static_cast<size_t>(args.events_queue);
-  auto center = OpenCenter(**dir, copt);
+  // The ledger (docs/ledger.md) grows with every durable batch.
+  auto log = (*dir)->OpenLog();
+  if (!log.ok()) {
+    std::cerr << args.data << ": " << log.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  std::string origin = args.origin;
+  if (origin.empty()) {
+    std::string agreement_id;
+    if (!args.agreement.empty()) {
+      std::ifstream f(args.agreement, std::ios::binary);
+      std::ostringstream ss;
+      ss << f.rdbuf();
+      if (auto a = agreement::ParseAgreement(ss.str()); a.ok()) agreement_id = (*a)->id;
+    } else {
+      // From the log's first entry (agreement.init).
+      (*log)->Read(1, 1, [&](uint64_t, std::string_view bytes) {
+        json e = json::parse(bytes.begin(), bytes.end(), nullptr, false);
+        if (e.is_object()) agreement_id = e.value("/command/agreement/id"_json_pointer, std::string());
+        return false;
+      }).IgnoreError("a center without its first entry has no agreement id: the default origin is used");
+    }
+    origin = "jic/" + (agreement_id.empty() ? std::string("center") : agreement_id);
+  }
+  auto ledger = api::LedgerService::Open(args.data, **log, origin);
+  if (!ledger.ok()) {
+    std::cerr << args.data << ": " << ledger.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  copt.on_durable = [l = ledger->get()](uint64_t first, std::span<const std::string> entries) {
+    l->Appended(first, entries);
+  };
+  auto center = api::Coordinator::Open(std::move(log).value(), SystemClock::Get(), copt);
+  // The leaf hashes may come from the ledger's cache: check the whole log
+  // against them in the background, and stop if it was changed under us.
+  std::atomic<bool> audit_stop{false};
+  std::thread audit;
+  struct JoinAudit {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~JoinAudit() {
+      stop = true;
+      if (t.joinable()) t.join();
+    }
+  };
+  if (center.ok()) {
+    audit = std::thread([&audit_stop, l = ledger->get(), c = center->get()] {
+      Status s = l->AuditLog(c->log(), audit_stop);
+      if (!s.ok()) {
+        api::LogError("ledger audit failed; stopping", json{{"reason", s.ToString()}}.dump());
+        std::fflush(nullptr);
+        std::_Exit(70);
+      }
+      if (!audit_stop) api::LogInfo("ledger audit passed", json{{"entries", l->size()}}.dump());
+    });
+  }
+  JoinAudit join_audit{audit_stop, audit};
   if (!center.ok()) {
     std::cerr << args.data << ": " << center.status().ToString() << "\n";
     return kExitFailure;
@@ -211,8 +280,20 @@ int RunServe(const ServeArgs& args) {
   metrics.AddSource([&monitor_service, &feeds, &history] {
     return MonitorMetrics(monitor_service, feeds, *history);
   });
-  api::Router router(c, metrics, args.static_dir);
+  // The console (docs/console.md): --web DIR, else the one next to the binary.
+  std::string web_dir;
+  if (!args.no_web) {
+    web_dir = args.static_dir.empty() ? api::StaticFiles::FindDefaultRoot("/proc/self/exe")
+                                      : args.static_dir;
+    if (web_dir.empty()) {
+      api::LogWarn("no web console found (build it: make build, or pass --web DIR); serving the API only");
+    } else {
+      api::LogInfo("console", json{{"web", web_dir}}.dump());
+    }
+  }
+  api::Router router(c, metrics, web_dir);
   router.SetMonitor(&monitor_service, history.get());
+  router.SetLedger(ledger->get());
   api::HttpServer::Options hopt;
   hopt.host = host;
   hopt.port = port;

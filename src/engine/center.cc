@@ -75,7 +75,7 @@ std::string NewToken() {
 
 int ReplyStatusFor(std::string_view type) {
   if (type == kOperationNotify || type == kAmendmentPropose || type == kCommentAdd ||
-      type == kUserAdd || type == kAlertRaise || type == kAgreementInit) {
+      type == kUserAdd || type == kAlertRaise || type == kAgreementInit || type == kKeyRegister) {
     return 201;
   }
   return 200;
@@ -228,6 +228,14 @@ class CenterApply {
           it->second.updated_at = at_;
         }
       }
+    } else if (type == kKeyRegister) {
+      Result<ledger::VerifierKey> k = ledger::VerifierKey::Parse(cmd.at("key").get<std::string>());
+      if (!k.ok()) return Status::Internal("entry's key does not parse: " + k.status().ToString());
+      const std::string user = e_.at("actor").at("user").get<std::string>();
+      auto it = c_.users_.find(user);
+      if (it == c_.users_.end()) return Status::Internal("key.register by an unknown user");
+      c_.key_to_user_[k->name] = user;
+      it->second.keys.push_back(User::Key{std::move(k).value(), seq_});
     } else if (type == kCommentAdd) {
       Comment c;
       c.id = res.at("id").get<std::string>();
@@ -637,6 +645,64 @@ Reply Center::ListUsers() const {
     list.push_back(json{{"name", u->name}, {"party", u->party}, {"role", RoleName(u->role)}});
   }
   return Json(200, json{{"users", std::move(list)}});
+}
+
+Reply Center::ListKeys() const {
+  std::vector<std::pair<uint64_t, json>> keys;
+  for (const auto& [name, u] : users_) {
+    for (const User::Key& k : u.keys) {
+      keys.emplace_back(k.seq, json{{"user", u.name}, {"party", u.party}, {"name", k.key.name},
+                                    {"key", k.key.Encode()},
+                                    {"type", k.key.type == ledger::kAlgCosignatureV1 ? "cosignature" : "signature"},
+                                    {"seq", k.seq}});
+    }
+  }
+  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  json list = json::array();
+  for (auto& [seq, k] : keys) list.push_back(std::move(k));
+  return Json(200, json{{"keys", std::move(list)}});
+}
+
+std::pair<const User*, const ledger::VerifierKey*> Center::FindKey(std::string_view name) const {
+  auto it = key_to_user_.find(std::string(name));
+  if (it == key_to_user_.end()) return {nullptr, nullptr};
+  const User& u = users_.at(it->second);
+  for (const User::Key& k : u.keys) {
+    if (k.key.name == name) return {&u, &k.key};
+  }
+  return {nullptr, nullptr};
+}
+
+const std::string& Center::agreement_id() const {
+  static const std::string kNone;
+  return rules_ ? rules_->agreement().id : kNone;
+}
+
+std::string Center::CommandMessage(std::string_view agreement_id, std::string_view user,
+                                   std::string_view request_line, std::optional<int64_t> if_match,
+                                   std::string_view body) {
+  std::string m = "jic-command/v1\n";
+  m.append(agreement_id).append("\n").append(user).append("\n").append(request_line).append("\n");
+  if (if_match) m.append(std::to_string(*if_match));
+  m.append("\n").append(body);
+  return m;
+}
+
+std::optional<std::string> Center::RequestLine(std::string_view type, std::string_view target) {
+  const std::string t(target);
+  if (type == kOperationNotify) return "POST /v1/operations";
+  if (type == kOperationModify) return "PUT /v1/operations/" + t;
+  if (type == kOperationApprove) return "POST /v1/operations/" + t + "/approvals";
+  if (type == kOperationActivate) return "POST /v1/operations/" + t + "/activate";
+  if (type == kOperationEnd) return "POST /v1/operations/" + t + "/end";
+  if (type == kOperationCancel) return "POST /v1/operations/" + t + "/cancel";
+  if (type == kAmendmentPropose) return "POST /v1/amendments";
+  if (type == kAmendmentApprove) return "POST /v1/amendments/" + t + "/approvals";
+  if (type == kCommentAdd) return "POST /v1/threads/" + t + "/comments";
+  if (type == kAlertAck) return "POST /v1/alerts/" + t + "/ack";
+  if (type == kUserAdd) return "POST /v1/users";
+  if (type == kKeyRegister) return "POST /v1/keys";
+  return std::nullopt;
 }
 
 bool Center::EntryVisibleTo(const json& entry, const Actor& actor) {

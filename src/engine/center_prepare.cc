@@ -2,6 +2,7 @@
 // that can refuse a command lives here, before anything is recorded.
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "center_state.h"
@@ -10,6 +11,7 @@
 #include "jic/base/time_format.h"
 #include "jic/engine/decide.h"
 #include "jic/engine/operation_json.h"
+#include "jic/ledger/merkle.h"
 
 namespace jic::engine {
 
@@ -250,6 +252,8 @@ class CenterPrepare {
     }
     Result<json> r = Dispatch(t);
     if (!r.ok()) return r.status();
+    Result<json> signature = CheckSignature();
+    if (!signature.ok()) return signature.status();
     json entry{{"v", 1},
                {"seq", seq_},
                {"type", cmd_.type},
@@ -261,6 +265,7 @@ class CenterPrepare {
       entry["idempotency"] =
           json{{"key", cmd_.idempotency_key}, {"body_hash", body_hash}, {"target", cmd_.target}};
     }
+    if (!signature->is_null()) entry["signature"] = std::move(signature).value();
     Prepared p;
     p.operation = std::move(operation_);
     p.bytes = Canon(entry);
@@ -293,7 +298,103 @@ class CenterPrepare {
     if (t == kAlertRaise) return RaiseAlert();
     if (t == kAlertUpdate || t == kAlertResolve) return ChangeAlert(t == kAlertResolve);
     if (t == kAlertAck) return AckAlert();
+    if (t == kKeyRegister) return RegisterKey();
     return Status::Invalid("type", Cat("unknown command type '", t, "'"));
+  }
+
+  // The actor's signature of the command (docs/ledger.md, "Signed
+  // commands"): checked when present, demanded when the agreement says so.
+  // The entry's "signature" member, or null when unsigned.
+  Result<json> CheckSignature() const {
+    const std::string_view t = cmd_.type;
+    const User* user = nullptr;
+    if (cmd_.actor.role != Role::kSystem) {
+      auto it = c_.users_.find(cmd_.actor.user);
+      if (it != c_.users_.end()) user = &it->second;
+    }
+    auto has_signing_key = [](const User& u) {
+      return std::any_of(u.keys.begin(), u.keys.end(),
+                         [](const User::Key& k) { return k.key.type == ledger::kAlgEd25519; });
+    };
+    bool required = false;
+    if (user != nullptr && c_.initialized()) {
+      switch (agreement().signed_commands) {
+        case agreement::SignedCommands::kApprovals:
+          required = t == kOperationApprove || t == kAmendmentApprove;
+          break;
+        case agreement::SignedCommands::kAll:
+          required = !(t == kKeyRegister && !has_signing_key(*user));
+          break;
+        case agreement::SignedCommands::kNone:
+          break;
+      }
+    }
+    if (cmd_.signature.empty()) {
+      if (required) {
+        return Status::PermissionDenied(
+            Cat("the agreement requires ", t, " to be signed: send Jic-Signature with a key you registered (docs/ledger.md)"));
+      }
+      return json();
+    }
+    if (user == nullptr) return Status::Invalid("Jic-Signature", "the center's own commands carry no signature");
+    std::optional<std::string> line = Center::RequestLine(t, cmd_.target);
+    if (!line) return Status::Invalid("Jic-Signature", Cat(t, " cannot be signed"));
+    const std::string_view header = cmd_.signature;
+    const size_t sp = header.find(' ');
+    const size_t plus = header.substr(0, sp).rfind('+');
+    if (sp == std::string_view::npos || plus == std::string_view::npos) {
+      return Status::Invalid("Jic-Signature", "must be '<key name>+<key ID> <base64 signature>'");
+    }
+    const std::string_view key_ref = header.substr(0, sp), name = header.substr(0, plus),
+                           key_id = header.substr(plus + 1, sp - plus - 1), b64 = header.substr(sp + 1);
+    const ledger::VerifierKey* key = nullptr;
+    for (const User::Key& k : user->keys) {
+      char hex[9];
+      std::snprintf(hex, sizeof hex, "%08x", k.key.key_id);
+      if (k.key.name == name && k.key.type == ledger::kAlgEd25519 && key_id == hex) key = &k.key;
+    }
+    if (key == nullptr) {
+      return Status::PermissionDenied(
+          Cat("Jic-Signature: ", cmd_.actor.user, " has registered no signing key '", key_ref, "'"));
+    }
+    Result<std::string> sig = ledger::FromBase64(b64);
+    if (!sig.ok() || sig->size() != 64) {
+      return Status::Invalid("Jic-Signature", "the signature must be base64 of 64 bytes (Ed25519)");
+    }
+    const std::string message =
+        Center::CommandMessage(agreement().id, cmd_.actor.user, *line, cmd_.if_match, cmd_.body);
+    if (!ledger::VerifyRaw(key->public_key, message, *sig)) {
+      return Status::PermissionDenied(
+          Cat("Jic-Signature: the signature does not verify over '", *line,
+              "' and this body (docs/ledger.md, \"Signed commands\")"));
+    }
+    json out{{"key", std::string(key_ref)}, {"sig", std::string(b64)}, {"body", cmd_.body}};
+    if (cmd_.if_match) out["if_match"] = *cmd_.if_match;
+    return out;
+  }
+
+  // --- key.register ---
+  Result<json> RegisterKey() {
+    if (cmd_.actor.role == Role::kSystem) return Status::PermissionDenied("the center registers no keys");
+    Result<json> body = ParseBody(cmd_.body, false);
+    if (!body.ok()) return body.status();
+    if (Status s = OnlyKeys(*body, {"key"}); !s.ok()) return s;
+    Result<std::string> text = Text(*body, "key", true);
+    if (!text.ok()) return text.status();
+    Result<ledger::VerifierKey> key = ledger::VerifierKey::Parse(*text);
+    if (!key.ok()) {
+      return Status::Invalid("key", key.status().errors().empty() ? key.status().ToString()
+                                                                  : key.status().errors()[0].reason);
+    }
+    if (c_.key_to_user_.count(key->name)) {
+      return Status::Conflict(Cat("a key named '", key->name, "' is registered; choose another name"));
+    }
+    const std::string encoded = key->Encode();
+    command_ = json{{"key", encoded}};
+    return json{{"name", key->name},
+                {"key", encoded},
+                {"type", key->type == ledger::kAlgCosignatureV1 ? "cosignature" : "signature"},
+                {"user", cmd_.actor.user}};
   }
 
   const agreement::Agreement& agreement() const { return c_.rules_->agreement(); }
@@ -560,6 +661,10 @@ class CenterPrepare {
       if (a.party == party) {
         return Status::Conflict(Cat("party ", party, " has already approved ", op->id));
       }
+    }
+    if (cmd_.if_match && *cmd_.if_match != op->version) {
+      return Status::Stale(Cat("operation ", op->id, " is at version ", op->version, ", not ",
+                               *cmd_.if_match));
     }
     Result<Answer> answer = ParseAnswer(op->id);
     if (!answer.ok()) return answer.status();
@@ -898,6 +1003,21 @@ std::shared_ptr<PreParsed> Center::PreParse(const Command& cmd) {
 }
 
 Status Center::Recheck(uint64_t seq, std::string_view bytes) const {
+  return RecheckImpl(seq, bytes, nullptr);
+}
+
+Status Center::RecheckAndApply(uint64_t seq, std::string_view bytes, bool* applied) {
+  *applied = false;
+  Prepared p;
+  if (Status s = RecheckImpl(seq, bytes, &p); !s.ok()) return s;
+  if (Status s = Apply(seq, *p.entry, p.operation.get()); !s.ok()) {
+    return Status::Internal("cannot be applied: " + s.ToString());
+  }
+  *applied = true;
+  return Status::Ok();
+}
+
+Status Center::RecheckImpl(uint64_t seq, std::string_view bytes, Prepared* out) const {
   json e = json::parse(bytes.begin(), bytes.end(), nullptr, false);
   if (!e.is_object()) return Status::Internal("the entry is not JSON");
   Command cmd;
@@ -930,6 +1050,12 @@ Status Center::Recheck(uint64_t seq, std::string_view bytes) const {
       body = body.at("operation");
     }
     cmd.body = Canon(body);
+    if (auto sig = e.find("signature"); sig != e.end()) {
+      // A signed command is replayed from the body the actor signed.
+      cmd.body = sig->at("body").get<std::string>();
+      cmd.signature = Cat(sig->at("key").get<std::string>(), " ", sig->at("sig").get<std::string>());
+      if (sig->contains("if_match")) cmd.if_match = sig->at("if_match").get<int64_t>();
+    }
     if (e.contains("idempotency")) {
       cmd.idempotency_key = e["idempotency"].at("key").get<std::string>();
       cmd.recorded_body_hash = e["idempotency"].at("body_hash").get<std::string>();
@@ -941,7 +1067,10 @@ Status Center::Recheck(uint64_t seq, std::string_view bytes) const {
   Result<Prepared> p = Prepare(cmd, at, seq);
   if (!p.ok()) return Status::Internal("the command is refused on replay: " + p.status().ToString());
   if (p->entry == nullptr) return Status::Internal("the command replays as an idempotent repeat");
-  if (p->bytes == bytes) return Status::Ok();
+  if (p->bytes == bytes) {
+    if (out != nullptr) *out = std::move(p).value();
+    return Status::Ok();
+  }
   const json& mine = *p->entry;
   if (mine.contains("result") && e.contains("result") && mine["result"].contains("decision") &&
       mine["result"]["decision"] != e["result"].value("decision", json())) {

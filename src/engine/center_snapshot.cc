@@ -1,7 +1,7 @@
 // Center snapshots: the whole state in a compact binary form, so a restart
 // reads one blob and the entries after it instead of the whole log.
 //
-// Layout: "JICSNAP2", then fields in a fixed order: unsigned varints,
+// Layout: "JICSNAP3", then fields in a fixed order: unsigned varints,
 // zigzag varints, IEEE doubles (8 bytes, little-endian), strings (varint
 // length + bytes). Operations keep their geometry as S2 points (and circles
 // as caps), exactly, so decisions after a restart are those of a replay.
@@ -16,7 +16,7 @@ namespace jic::engine {
 
 namespace {
 
-constexpr std::string_view kMagic = "JICSNAP2";  // 2: alerts keep their key
+constexpr std::string_view kMagic = "JICSNAP3";  // 2: alerts keep their key; 3: user keys
 
 class Writer {
  public:
@@ -155,6 +155,11 @@ std::string Center::Snapshot() const {
     w.U(static_cast<uint64_t>(u.role));
     w.S(u.token_hash);
     w.U(u.seq);
+    w.U(u.keys.size());
+    for (const User::Key& k : u.keys) {
+      w.S(k.key.Encode());
+      w.U(k.seq);
+    }
   }
   std::vector<const Operation*> ops;
   ops.reserve(store_.size());
@@ -297,6 +302,12 @@ Status Center::LoadSnapshot(uint64_t seq, std::string_view bytes) {
       u.role = static_cast<Role>(r.U());
       u.token_hash = r.S();
       u.seq = r.U();
+      for (size_t nk = r.Count(); nk > 0; --nk) {
+        Result<ledger::VerifierKey> k = ledger::VerifierKey::Parse(r.S());
+        if (!k.ok()) return Status::Internal("snapshot's user key does not parse");
+        fresh.key_to_user_[k->name] = u.name;
+        u.keys.push_back(User::Key{std::move(k).value(), r.U()});
+      }
       fresh.token_to_user_[u.token_hash] = u.name;
       fresh.users_[u.name] = std::move(u);
     }
@@ -421,6 +432,7 @@ Status Center::LoadSnapshot(uint64_t seq, std::string_view bytes) {
   agreement_version_ = fresh.agreement_version_;
   store_.Swap(fresh.store_);
   users_ = std::move(fresh.users_);
+  key_to_user_ = std::move(fresh.key_to_user_);
   token_to_user_ = std::move(fresh.token_to_user_);
   open_alert_by_key_ = std::move(fresh.open_alert_by_key_);
   ops_by_aircraft_ = std::move(fresh.ops_by_aircraft_);

@@ -37,12 +37,14 @@ std::string KeyIdBytes(uint32_t id) {
   return out;
 }
 
-// Splits "a+b+c" into its parts.
-std::vector<std::string_view> SplitPlus(std::string_view s) {
+// Splits "a+b+c" into at most `max` parts: the last part is the rest, '+'
+// included (standard base64 key material may hold '+', as Go's note.NewVerifier
+// and NewSigner read it).
+std::vector<std::string_view> SplitPlus(std::string_view s, size_t max) {
   std::vector<std::string_view> out;
   size_t start = 0;
   for (size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || s[i] == '+') {
+    if (i == s.size() || (s[i] == '+' && out.size() + 1 < max)) {
       out.push_back(s.substr(start, i - start));
       start = i + 1;
     }
@@ -84,7 +86,7 @@ std::string VerifierKey::Encode() const {
 }
 
 Result<VerifierKey> VerifierKey::Parse(std::string_view vkey) {
-  auto parts = SplitPlus(vkey);
+  auto parts = SplitPlus(vkey, 3);
   if (parts.size() != 3) return Status::Invalid("key", "a verifier key is name+keyid+base64");
   VerifierKey k;
   k.name = std::string(parts[0]);
@@ -130,7 +132,7 @@ Result<SignerKey> SignerKey::Parse(std::string_view skey) {
   while (!skey.empty() && (skey.back() == '\n' || skey.back() == '\r' || skey.back() == ' ')) {
     skey.remove_suffix(1);
   }
-  auto parts = SplitPlus(skey);
+  auto parts = SplitPlus(skey, 5);
   if (parts.size() != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY") {
     return Status::Invalid("key", "a signer key is PRIVATE+KEY+name+keyid+base64");
   }

@@ -59,6 +59,14 @@ ROUTES = [
     ("GET", "/v1/tracks/{icao24}/history"),
     ("GET", "/v1/users"),
     ("POST", "/v1/users"),
+    ("GET", "/v1/keys"),
+    ("POST", "/v1/keys"),
+    ("GET", "/v1/ledger"),
+    ("GET", "/v1/ledger/checkpoint"),
+    ("GET", "/v1/ledger/entries"),
+    ("GET", "/v1/ledger/proof/inclusion"),
+    ("GET", "/v1/ledger/proof/consistency"),
+    ("POST", "/v1/ledger/cosignatures"),
 ]
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -220,6 +228,7 @@ class OpenApiTest(unittest.TestCase):
                 p = deref(doc, p)
                 names.add((p["in"], p["name"]))
         for want in [("header", "If-Match"), ("header", "Idempotency-Key"), ("header", "Last-Event-ID"),
+                     ("header", "Jic-Signature"), ("query", "index"), ("query", "size"),
                      ("query", "state"), ("query", "party"), ("query", "at"), ("query", "after")]:
             self.assertIn(want, names)
         text = json.dumps(doc)

@@ -88,6 +88,13 @@ struct Monitoring {
   double stale_after_s = 30;
 };
 
+// Which commands must carry their actor's Ed25519 signature (docs/ledger.md).
+enum class SignedCommands {
+  kNone,       // none (the default)
+  kApprovals,  // operation approvals and amendment sign-offs
+  kAll,        // every command a user makes (but a user's first key registration)
+};
+
 struct Agreement {
   int format = 1;
   std::string id;
@@ -99,6 +106,7 @@ struct Agreement {
   std::vector<Area> areas;
   std::vector<Rule> rules;
   Monitoring monitoring;
+  SignedCommands signed_commands = SignedCommands::kNone;
 
   // Lookups by id; null when absent.
   const Party* FindParty(std::string_view id) const;

@@ -20,6 +20,8 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -57,6 +59,9 @@ class Coordinator {
     uint64_t snapshot_every = 100000;
     // Events a stream may have waiting before it is dropped. Default: 2048.
     size_t events_queue = 2048;
+    // Called on the writer thread once entries first_seq... are durable,
+    // before anyone hears of them (the ledger grows its tree here).
+    std::function<void(uint64_t first_seq, std::span<const std::string> entries)> on_durable;
   };
 
   struct Stats {

@@ -21,6 +21,8 @@ struct HttpRequest {
   std::string if_match;
   std::string idempotency_key;
   std::string last_event_id;
+  std::string signature;  // Jic-Signature (docs/ledger.md, "Signed commands")
+  std::string if_none_match;  // the console's static files (static_files.h)
 };
 
 struct HttpResponse {

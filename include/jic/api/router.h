@@ -7,18 +7,23 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "jic/api/coordinator.h"
 #include "jic/api/http.h"
 #include "jic/api/metrics.h"
 #include "jic/api/monitor_service.h"
+#include "jic/api/static_files.h"
 #include "jic/monitor/track_history.h"
 
 namespace jic::api {
 
+class LedgerService;
+
 class Router {
  public:
-  // `static_dir`: where the console's built assets are ("" for none).
+  // `static_dir`: where the console's built assets are ("" for none;
+  // static_files.h serves them at /, without a token).
   Router(Coordinator& coordinator, Metrics& metrics, std::string static_dir = "");
 
   // The monitor behind /v1/tracks (and its history); without one those
@@ -27,6 +32,8 @@ class Router {
     monitor_ = monitor;
     history_ = history;
   }
+  // The ledger behind /v1/ledger (503 without one).
+  void SetLedger(LedgerService* ledger) { ledger_ = ledger; }
 
   // Calls `done` exactly once, on this thread (reads, refusals) or on the
   // coordinator's thread (commands).
@@ -40,9 +47,10 @@ class Router {
  private:
   Coordinator& coordinator_;
   Metrics& metrics_;
-  std::string static_dir_;
+  StaticFiles static_files_;
   MonitorService* monitor_ = nullptr;
   monitor::TrackHistory* history_ = nullptr;
+  LedgerService* ledger_ = nullptr;
 };
 
 }  // namespace jic::api

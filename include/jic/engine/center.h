@@ -34,6 +34,7 @@
 #include "jic/engine/operation.h"
 #include "jic/engine/operation_store.h"
 #include "jic/engine/rule_book.h"
+#include "jic/ledger/note.h"
 
 namespace jic::engine {
 
@@ -66,6 +67,7 @@ inline constexpr std::string_view kAlertRaise = "alert.raise";
 inline constexpr std::string_view kAlertUpdate = "alert.update";
 inline constexpr std::string_view kAlertResolve = "alert.resolve";
 inline constexpr std::string_view kAlertAck = "alert.ack";
+inline constexpr std::string_view kKeyRegister = "key.register";
 
 // The part of a command's work that needs no state (parsing and validating
 // its body), done ahead by the caller's thread so that the one writer does
@@ -85,6 +87,9 @@ struct Command {
   std::string body;    // the request body, JSON ("" when there is none)
   std::optional<int64_t> if_match;  // operation.modify: the expected version
   std::string idempotency_key;      // "" when none
+  // The Jic-Signature header: "<key name>+<hex key ID> <base64 Ed25519
+  // signature>" over Center::CommandMessage(...) ("" when unsigned).
+  std::string signature;
   // Replay only: the recorded hash of the original body (the replayed body
   // is the recorded, normalized one).
   std::optional<std::string> recorded_body_hash;
@@ -118,6 +123,12 @@ struct User {
   Role role = Role::kObserver;
   std::string token_hash;  // hex BLAKE2b-256 of the token
   uint64_t seq = 0;        // the entry that added it
+  // Public keys the user registered (key.register), oldest first.
+  struct Key {
+    ledger::VerifierKey key;
+    uint64_t seq = 0;
+  };
+  std::vector<Key> keys;
 };
 
 // The hash a token is kept as (hex BLAKE2b-256, libsodium). Tokens are never stored.
@@ -156,9 +167,24 @@ class Center {
   // OK when it does; otherwise a Status saying what differs (the decision,
   // or the whole entry). Does not apply the entry.
   Status Recheck(uint64_t seq, std::string_view bytes) const;
+  // Recheck, then, when the entry re-derives to the same bytes, Apply it
+  // from the re-derived entry (one JSON parse instead of two: what verifiers
+  // do for every entry). *applied says whether it was applied; when the
+  // entry differs it is not, and the caller may still ApplyBytes it.
+  Status RecheckAndApply(uint64_t seq, std::string_view bytes, bool* applied);
 
   uint64_t last_seq() const { return last_seq_; }
   bool initialized() const { return rules_ != nullptr; }
+
+  // What a user signs for a command (docs/ledger.md, "Signed commands"):
+  //   "jic-command/v1\n" agreement id "\n" user "\n" request line "\n"
+  //   If-Match value (or nothing) "\n" body
+  static std::string CommandMessage(std::string_view agreement_id, std::string_view user,
+                                    std::string_view request_line,
+                                    std::optional<int64_t> if_match, std::string_view body);
+  // "METHOD /path" of the request that makes a command of `type` on
+  // `target`; nullopt for the center's own commands.
+  static std::optional<std::string> RequestLine(std::string_view type, std::string_view target);
 
   // --- Queries (const; see thread-safety above) ---
   const User* Authenticate(std::string_view token) const;
@@ -180,6 +206,12 @@ class Center {
   Reply GetAlert(std::string_view id) const;
   Reply GetThread(std::string_view subject) const;
   Reply ListUsers() const;
+  // GET /v1/keys
+  Reply ListKeys() const;
+  // The user who registered the key named `name` and the key, or nulls.
+  std::pair<const User*, const ledger::VerifierKey*> FindKey(std::string_view name) const;
+  // The agreement's id ("" before the first entry).
+  const std::string& agreement_id() const;
   // Whether `actor` may see the entry on the event stream (user entries
   // are for admins only).
   static bool EntryVisibleTo(const nlohmann::json& entry, const Actor& actor);
@@ -213,12 +245,14 @@ class Center {
   OperationStore store_;
   std::unordered_map<std::string, User> users_;  // by name
   std::unordered_map<std::string, std::string> token_to_user_;  // hash -> name
+  std::unordered_map<std::string, std::string> key_to_user_;    // key name -> user name
   std::unordered_map<std::string, std::string> open_alert_by_key_;  // key -> id, not resolved
   // Operations by the aircraft they list (icao24 and callsign), for the
   // monitor's association; may hold ids that no longer list it (checked on use).
   std::unordered_map<std::string, std::vector<std::string>> ops_by_aircraft_;
   std::unique_ptr<State> st_;
   uint64_t last_seq_ = 0;
+  Status RecheckImpl(uint64_t seq, std::string_view bytes, Prepared* out) const;
 
   // Operations as GET renders them, made on first read and dropped when the
   // operation changes (Apply) or the cache grows past its bound.

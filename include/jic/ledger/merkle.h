@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,7 +54,10 @@ class MerkleTree {
   // Forgets everything after the first `n` leaves. REQUIRES: n <= size()
   void Truncate(uint64_t n);
   const Hash& leaf(uint64_t index) const { return levels_[0][index]; }
-  const std::vector<Hash>& leaves() const { return levels_[0]; }
+  const std::deque<Hash>& leaves() const {
+    static const std::deque<Hash> kNone;
+    return levels_.empty() ? kNone : levels_[0];
+  }
 
   // The root of the tree of the first `n` leaves (EmptyRoot() for 0).
   // InvalidArgument when n > size().
@@ -72,8 +76,9 @@ class MerkleTree {
   void SubProof(uint64_t m, uint64_t begin, uint64_t end, bool whole,
                 std::vector<Hash>* out) const;
 
-  // levels_[k][i]: the hash of leaves [i * 2^k, (i + 1) * 2^k).
-  std::vector<std::vector<Hash>> levels_;
+  // levels_[k][i]: the hash of leaves [i * 2^k, (i + 1) * 2^k). Deques: a
+  // growing tree never copies what it holds (no stall at 10M leaves).
+  std::vector<std::deque<Hash>> levels_;
 };
 
 // RFC 9162 2.1.3.2. The leaf hash and the root must be 32 bytes; a proof

@@ -216,6 +216,15 @@ Result<std::string> HttpLedger::GetCheckpoint(std::optional<uint64_t> size) {
                "GET /v1/ledger/checkpoint");
 }
 
+Result<std::string> HttpLedger::GetCosignedCheckpoint(const std::vector<std::string>& names) {
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ",") + n;
+  auto r = http_->Get("/v1/ledger/checkpoint?cosigned_by=" + list);
+  if (r.status == 404) return Status::NotFound("no checkpoint is cosigned by " + list + " yet");
+  if (r.status != 200) return GetOk("/v1/ledger/checkpoint?cosigned_by=" + list, "GET /v1/ledger/checkpoint");
+  return r.body;
+}
+
 Status HttpLedger::GetEntries(uint64_t start, uint64_t end, std::vector<std::string>* out) {
   while (start < end) {
     const uint64_t e = std::min(end, start + kEntriesPerPage);

@@ -12,6 +12,8 @@
 #include <future>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
 #include "jic/audit/ledger_source.h"
 #include "jic/audit/log_verifier.h"
@@ -21,6 +23,7 @@ namespace jic::cli {
 namespace {
 
 using audit::Failure;
+using nlohmann::json;
 
 void Progress(uint64_t done, uint64_t total, double elapsed) {
   const int width = 40;
@@ -92,7 +95,32 @@ int RunVerify(const VerifyArgs& args) {
       return kExitBadInput;
     }
     http = std::make_unique<audit::HttpLedger>(std::move(client).value());
-    Result<std::string> n = http->GetCheckpoint(args.size);
+    // Demanding cosignatures: the newest checkpoint that carries them all
+    // (the latest one may not have been cosigned yet).
+    std::vector<std::string> names;
+    for (const ledger::VerifierKey& c : cosigners) names.push_back(c.name);
+    if (args.require_signatories && !args.size) {
+      auto body = [&](const std::string& path) {
+        Result<std::string> r = http->GetBody(path);
+        return r.ok() ? *r : std::string();
+      };
+      json keys = json::parse(body("/v1/keys"), nullptr, false);
+      json agreement = json::parse(body("/v1/agreement"), nullptr, false);
+      if (keys.is_object() && agreement.is_object()) {
+        for (const json& party : agreement["agreement"].value("signatories", json::array())) {
+          std::vector<std::string> of_party;
+          for (const json& k : keys.value("keys", json::array())) {
+            if (k.value("type", "") == "cosignature" && k.value("party", "") == party) {
+              of_party.push_back(k.value("name", ""));
+            }
+          }
+          if (of_party.size() == 1) names.push_back(of_party[0]);
+        }
+      }
+    }
+    Result<std::string> n = Status::NotFound("");
+    if (!names.empty() && !args.size) n = http->GetCosignedCheckpoint(names);
+    if (!n.ok()) n = http->GetCheckpoint(args.size);
     if (!n.ok()) {
       std::cerr << n.status().ToString() << "\n";
       return kExitFailure;

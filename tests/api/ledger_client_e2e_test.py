@@ -175,10 +175,23 @@ class LedgerClientTest(unittest.TestCase):
         r = self.verify_url("--require-signatories")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("us.jic.example/mirror (US)", r.stdout)
+        # The log grows past the cosigned checkpoint: the verifier asks for the
+        # newest checkpoint that every signatory cosigned, and still passes.
+        cosigned = self.center.get("/v1/ledger", user="una").json["size"]
+        extra = jic("keygen", "--name", "una.extra", "--out", self.path("una.key"))
+        self.assertEqual(self.center.post("/v1/keys", {"key": extra.stdout.strip()}, user="una").status, 201)
+        self.assertGreater(self.center.get("/v1/ledger", user="una").json["size"], cosigned)
+        r = self.verify_url("--require-signatories")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("checkpoint %d " % cosigned, r.stdout)
         # The mirror kept the note with the cosignatures: the folder verifies alike.
         r = self.verify("--dir", self.path("us-mirror"), "--require-signatories")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        # A second run with nothing new: no second cosignature, still fine.
+        # The next run takes the new entry and cosigns it; one more with nothing
+        # new: no second cosignature, still fine.
+        r = self.mirror(self.path("us-mirror"), "--cosign-key", keys["US"][1], token=self.center.tokens["sam"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("1 new entries, cosigned as", r.stdout)
         r = self.mirror(self.path("us-mirror"), "--cosign-key", keys["US"][1], token=self.center.tokens["sam"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("0 new entries", r.stdout)

@@ -80,6 +80,11 @@ class HttpLedger {
   Result<Info> GetInfo();
   // The signed note; the latest checkpoint when size is nullopt.
   Result<std::string> GetCheckpoint(std::optional<uint64_t> size = std::nullopt);
+  // The newest checkpoint that carries a cosignature by each named cosigner;
+  // NotFound when none does yet.
+  Result<std::string> GetCosignedCheckpoint(const std::vector<std::string>& names);
+  // GET path (a 200's body), e.g. /v1/keys, /v1/agreement.
+  Result<std::string> GetBody(const std::string& path) { return GetOk(path, path.c_str()); }
   // Leaves [start, end), every page of the range (end - start entries, or an error).
   Status GetEntries(uint64_t start, uint64_t end, std::vector<std::string>* out);
   Result<InclusionProof> GetInclusion(uint64_t index, uint64_t size);

@@ -8,7 +8,7 @@ N ?=
 WORKLOAD ?=
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all deps build demo test test-release test-asan fuzz-run fuzz bench bench-service clean
+.PHONY: all deps build web demo test test-release test-console test-asan fuzz-run fuzz bench bench-service clean
 
 all: build
 
@@ -19,6 +19,7 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 	@echo "built build/jic"
+	@bash scripts/web.sh
 
 # The center on 127.0.0.1:8080 with the jic-2016 scenario, demo users and
 # seeded notifications (DEMO_LISTEN=HOST:PORT to move it). Ctrl-C stops it.
@@ -28,9 +29,15 @@ demo: build
 test: deps
 	@bash scripts/test.sh
 
+# The operations console alone (web/ -> web/dist/, served by jic serve at /).
+web:
+	@bash scripts/web.sh
+
 # The pieces of `make test`, one at a time.
 test-release: build
 	@ctest --preset release
+test-console: build
+	@cd web && node tests/run.mjs
 test-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS) --target jic_tests
@@ -55,4 +62,4 @@ bench-service: deps
 	@BUILD_DIR=$(BUILD_DIR) DURATION=$(DURATION) JOBS=$(JOBS) PYTHON=$(PYTHON) bash scripts/bench_service.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz web/dist

@@ -85,7 +85,7 @@ USO=${TOKENS[us-officer]}
 cat <<TXT
 
 jic is serving the jic-2016 scenario at $URL
-  console:  $URL/   (the web console arrives with issue 6; the API is all there)
+  console:  $URL/   (sign in with a token below: us-officer approves, ru-planner notifies, us-watch acknowledges)
   API:      $URL/v1/openapi.json   (OpenAPI 3, needs a token)
   data:     $DATA   (log: $DATA/log.sqlite, server log: $DATA.log)
 

@@ -13,8 +13,14 @@ step "release build"
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$JOBS"
 
+step "operations console (web/): npm ci when stale, npm run build"
+bash scripts/web.sh
+
 step "tests (release)"
 ctest --preset release
+
+step "operations console in Chromium (web/tests/, screenshots in build/test-output/console/)"
+(cd web && node tests/run.mjs)
 
 step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null

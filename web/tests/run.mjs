@@ -7,8 +7,10 @@
 //
 // Prints each test, then "N passed, N failed"; exits 1 when any failed.
 // Screenshots go to build/test-output/console/ (CONSOLE_OUT).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { Center, OUT, assert, launchBrowser, mapPoint, openConsole, rfc3339, shot, signIn } from './harness.mjs';
+import path from 'node:path';
+import { Center, JIC, OUT, assert, launchBrowser, mapPoint, openConsole, rfc3339, shot, signIn } from './harness.mjs';
 
 const USERS = [
   ['ru-planner', 'RU', 'planner'],
@@ -239,19 +241,35 @@ test('tracks: a replayed track moves on the map and an alert appears, is discuss
   try {
     await signIn(page, center.tokens['us-watch']);
     await page.evaluate(() => window.jic.view.map.jumpTo({ center: [38.0, 35.05], zoom: 8 }));
-    // An RU aircraft nobody notified, flying north at 110 m/s: reports every 5 s.
-    const t0 = Math.floor(Date.now() / 1000) - 60;
-    const report = (i) => ({ icao24: '15c0a1', callsign: 'RSD01', lat: 35.0 + i * 0.005, lng: 38.0, alt_m: 5000,
-      time: rfc3339((t0 + i * 5) * 1000), gs_mps: 110, track_deg: 0 });
-    let r = await center.api('POST', '/v1/tracks', { reports: [0, 1, 2, 3, 4, 5].map(report) }, 'us-watch');
-    assert(r.status === 202, `POST /v1/tracks: ${r.status} ${r.text}`);
+    // An RU aircraft nobody notified, flying north at 110 m/s, recorded as an
+    // SBS-1 feed (what dump1090 serves on port 30003) and replayed by
+    // `jic replay` at 10x its own pace: a report every 5 s of recording.
+    const t0 = Math.floor(Date.now() / 1000) - 150;
+    const sbsTime = (ms) => {
+      const iso = new Date(ms).toISOString();  // 2026-11-25T19:05:04.123Z
+      return `${iso.slice(0, 10).replaceAll('-', '/')},${iso.slice(11, 23)}`;
+    };
+    const lines = [];
+    for (let i = 0; i <= 24; i++) {
+      const at = sbsTime((t0 + i * 5) * 1000);
+      if (i === 0) lines.push(`MSG,1,1,1,15C0A1,1,${at},${at},RSD01   ,,,,,,,,,,,`);
+      lines.push(`MSG,3,1,1,15C0A1,1,${at},${at},,16404,,,${(35.0 + i * 0.005).toFixed(5)},38.00000,,,0,0,0,0`);
+      lines.push(`MSG,4,1,1,15C0A1,1,${at},${at},,,214,0,,,0,,0,0,0,0`);
+    }
+    const recording = path.join(center.data, 'rsd01.sbs');
+    fs.writeFileSync(recording, lines.join('\n') + '\n');
+    const replay = spawn(JIC, ['replay', recording, '--to', center.url, '--token', center.tokens['us-watch'], '--speed', '10'],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+    let replayErr = '';
+    replay.stderr.on('data', (d) => { replayErr += d; });
+    const replayed = new Promise((resolve) => replay.on('exit', (code) => resolve(code)));
     const label = page.locator('.track-label[data-icao24="15c0a1"]');
-    await label.waitFor({ timeout: 10000 });
+    await label.waitFor({ timeout: 15000 });
     assert((await label.textContent()).includes('RSD01'), 'the label names the callsign');
     const before = await page.evaluate(() => window.jic.store.tracks.find((t) => t.icao24 === '15c0a1'));
     const box1 = await label.boundingBox();
-    r = await center.api('POST', '/v1/tracks', { reports: [6, 7, 8, 9, 10, 11, 12].map(report) }, 'us-watch');
-    assert(r.status === 202, `POST /v1/tracks: ${r.status}`);
+    const code = await replayed;
+    assert(code === 0, `jic replay exited ${code}: ${replayErr}`);
     await page.waitForFunction((lat) => (window.jic.store.tracks.find((t) => t.icao24 === '15c0a1')?.lat ?? 0) > lat + 0.02, before.lat, { timeout: 10000 });
     await page.waitForTimeout(300);
     const box2 = await label.boundingBox();

@@ -379,6 +379,39 @@ test('usable: every control has a label; the time slider filters what the map sh
   }
 });
 
+test('amendments: a proposal waits for the officer\'s signature, then comes into force live', async () => {
+  const r = await center.api('POST', '/v1/amendments', {
+    summary: 'warn on SY ISR flights',
+    changes: { rules: { put: [{ id: 'R9', text: 'SY ISR flights are to be reported to the US desk', when: { operator: ['SY'], category: ['isr'] }, effect: 'warn' }] } },
+  }, 'ru-officer');
+  assert(r.status === 201, `propose: ${r.status} ${r.text}`);
+  const id = r.json.id;
+  const { context, page } = await openConsole(browser, center, external, errors);
+  try {
+    await signIn(page, center.tokens['us-officer']);
+    await page.click('#tab-queues');
+    const card = page.locator(`#q-amendments .card[data-amendment="${id}"]`);
+    await card.waitFor({ timeout: 10000 });
+    assert((await card.textContent()).includes('rule R9'), 'the card lists the change');
+    await card.locator('details.thread summary').click();
+    await card.locator('.thread textarea').fill('US agrees; signing');
+    await card.locator('button:has-text("Post")').click();
+    await card.locator('.thread >> text=US agrees; signing').waitFor({ timeout: 10000 });
+    await card.locator('button:has-text("Sign")').click();
+    await page.waitForFunction((a) => document.querySelector(`#q-amendments .card[data-amendment="${a}"]`) === null ||
+      !document.querySelector(`#q-amendments .card[data-amendment="${a}"] button.good`), id, { timeout: 10000 });
+    let am = await center.api('GET', `/v1/amendments/${id}`, undefined, 'us-officer');
+    assert(am.json.state === 'pending' && am.json.approvals.some((x) => x.party === 'US' && x.approve), `after US: ${am.text}`);
+    // Russia signs too (through the API): the agreement's version goes up on the open page.
+    const v = await center.api('POST', `/v1/amendments/${id}/approvals`, { approve: true }, 'ru-officer');
+    assert(v.status === 200 && v.json.state === 'in_force', `RU sign-off: ${v.status} ${v.text}`);
+    await page.waitForFunction(() => /agreement v2/.test(document.body.textContent), undefined, { timeout: 10000 });
+    await shot(page, '11-amendment-in-force');
+  } finally {
+    await context.close();
+  }
+});
+
 test('nothing left the machine, and the pages raised no error', async () => {
   assert(external.length === 0, `requests to elsewhere: ${external.join(', ')}`);
   const real = errors.filter((e) => !/status of 4\d\d|GPU stall|WebGL/.test(e));

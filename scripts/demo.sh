@@ -100,6 +100,11 @@ Try:
   curl -sN -H 'Authorization: Bearer $US' -H 'Last-Event-ID: 0' $URL/v1/events
   curl -s -H 'Authorization: Bearer $US' $URL/metrics | grep jic_decisions
 
+The ledger (docs/ledger.md): the center's key is $DATA/ledger/center.vkey
+  curl -s -H 'Authorization: Bearer $US' $URL/v1/ledger/checkpoint
+  $JIC mirror --url $URL --token $US --key "\$(cat $DATA/ledger/center.vkey)" /tmp/us-mirror --once
+  $JIC verify --dir /tmp/us-mirror --key "\$(cat $DATA/ledger/center.vkey)"
+
 Ctrl-C stops the center (it finishes what is in flight and exits).
 TXT
 wait "$SERVER_PID" || true

@@ -2,8 +2,6 @@
 // (the same staged decoder as `jic serve --sbs`), sent to a running center as
 // POST /v1/tracks batches at the recording's own pace (or X times faster).
 
-#include <netdb.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,105 +13,13 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "jic/audit/ledger_source.h"
 #include "jic/ingest/sbs_decoder.h"
 #include "jic/ingest/track_json.h"
 
 namespace jic::cli {
 
 namespace {
-
-// A minimal HTTP/1.1 client: one keep-alive connection, one request at a time.
-class HttpClient {
- public:
-  HttpClient(std::string host, std::string port) : host_(std::move(host)), port_(std::move(port)) {}
-  ~HttpClient() { Close(); }
-
-  // Returns the status (0 on a connection error) and the body.
-  int Post(const std::string& path, const std::string& token, const std::string& body, std::string* out) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (fd_ < 0 && !Connect()) return 0;
-      std::string req = "POST " + path + " HTTP/1.1\r\nHost: " + host_ + "\r\nAuthorization: Bearer " + token +
-                        "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-                        "\r\n\r\n" + body;
-      if (!WriteAll(req)) {
-        Close();
-        continue;  // the server closed an idle connection: once more
-      }
-      int status = ReadResponse(out);
-      if (status == 0) {
-        Close();
-        continue;
-      }
-      return status;
-    }
-    return 0;
-  }
-
- private:
-  bool Connect() {
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    if (::getaddrinfo(host_.c_str(), port_.c_str(), &hints, &res) != 0) return false;
-    for (addrinfo* a = res; a != nullptr && fd_ < 0; a = a->ai_next) {
-      fd_ = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-      if (fd_ >= 0 && ::connect(fd_, a->ai_addr, a->ai_addrlen) != 0) {
-        ::close(fd_);
-        fd_ = -1;
-      }
-    }
-    ::freeaddrinfo(res);
-    buf_.clear();
-    return fd_ >= 0;
-  }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  bool WriteAll(const std::string& s) {
-    size_t off = 0;
-    while (off < s.size()) {
-      ssize_t n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      off += static_cast<size_t>(n);
-    }
-    return true;
-  }
-  bool Fill() {
-    char tmp[16384];
-    ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-    if (n <= 0) return false;
-    buf_.append(tmp, static_cast<size_t>(n));
-    return true;
-  }
-  int ReadResponse(std::string* body) {
-    size_t end;
-    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
-      if (!Fill()) return 0;
-    }
-    std::string head = buf_.substr(0, end);
-    buf_.erase(0, end + 4);
-    int status = 0;
-    if (head.size() > 12) status = std::atoi(head.c_str() + 9);
-    size_t len = 0;
-    std::string lower = head;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (auto p = lower.find("content-length:"); p != std::string::npos) {
-      len = std::strtoull(lower.c_str() + p + 15, nullptr, 10);
-    }
-    while (buf_.size() < len) {
-      if (!Fill()) return 0;
-    }
-    *body = buf_.substr(0, len);
-    buf_.erase(0, len);
-    if (lower.find("connection: close") != std::string::npos) Close();
-    return status;
-  }
-
-  std::string host_, port_;
-  int fd_ = -1;
-  std::string buf_;
-};
 
 void Progress(size_t done, size_t total, double elapsed) {
   const int width = 40;
@@ -171,7 +77,12 @@ int RunReplay(const ReplayArgs& args) {
     return kExitBadInput;
   }
 
-  HttpClient http(url.substr(0, colon), url.substr(colon + 1));
+  auto client = audit::HttpClient::Make(args.to, token);
+  if (!client.ok()) {
+    std::cerr << "--to: " << client.status().ToString() << "\n";
+    return kExitBadInput;
+  }
+  audit::HttpClient& http = **client;
   const bool tty = ::isatty(STDERR_FILENO);
   const auto start = std::chrono::steady_clock::now();
   const Time t0 = reports.front().time;
@@ -196,7 +107,9 @@ int RunReplay(const ReplayArgs& args) {
     } else {
       while (sent < reports.size() && batch.size() < args.batch) batch.push_back(reports[sent++]);
     }
-    const int status = http.Post("/v1/tracks", token, ingest::TrackBatchToJson(batch), &reply);
+    const audit::HttpClient::Response r = http.Post("/v1/tracks", ingest::TrackBatchToJson(batch));
+    const int status = r.status;
+    reply = r.body;
     if (status == 503) {  // the monitor is behind: give it a moment, then the same batch
       sent -= batch.size();
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -155,7 +155,7 @@ int RunW1(const Args& a) {
       auto m = Clock::now();
       int64_t n = 0, sum = 0;
       for (const auto& ref : near) {
-        const engine::Volume4D& o = ref.op->volumes[ref.volume];
+        const engine::Volume4D& o = *ref.vol;
         if (o.alt_lower_m > v.alt_upper_m || v.alt_lower_m > o.alt_upper_m) continue;
         if (o.start > v.end || v.start > o.end) continue;
         if (!geo::WithinDistance(v.outline, o.outline, touch)) continue;

@@ -2,10 +2,14 @@
 // N entries, from its latest snapshot (the usual restart), from an older one
 // (the tail replayed) and from the log alone.
 //
-//   jic_restart_bench --dir DIR --entries 1000000
+//   jic_restart_bench --dir DIR --entries 1000000 [--signed]
 //
 // The first run fills DIR (N - 1 notifications through the real coordinator:
-// decided and durably committed in batches), later runs reuse it.
+// decided and durably committed in batches), later runs reuse it. With
+// --signed the agreement demands that every command be signed
+// (`signed_commands: all`): two planners are added, each registers an
+// Ed25519 key, and every notification carries its planner's signature, as
+// `jic call --key` would send it (the log `jic verify` is slowest on).
 
 #include <chrono>
 #include <cstdio>
@@ -20,9 +24,11 @@
 #include "jic/agreement/agreement_loader.h"
 #include "jic/api/coordinator.h"
 #include "jic/api/json_log.h"
-#include "jic/base/time_format.h"
 #include <atomic>
 #include <thread>
+
+#include "jic/base/time_format.h"
+#include "jic/ledger/note.h"
 #include "jic/log/sqlite_log.h"
 
 using namespace jic;
@@ -74,10 +80,20 @@ std::string Notification(uint64_t i, const char* party) {
 int main(int argc, char** argv) {
   std::string dir = "/tmp/jic-restart-bench";
   uint64_t entries = 100000;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool sign = false;
+  for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
+    if (k == "--signed") sign = true;
+    if (i + 1 >= argc) continue;
     if (k == "--dir") dir = argv[i + 1];
     if (k == "--entries") entries = std::strtoull(argv[i + 1], nullptr, 10);
+  }
+  const engine::Actor planners[2] = {{"ivan", "RU", engine::Role::kPlanner}, {"pat", "US", engine::Role::kPlanner}};
+  std::vector<ledger::SignerKey> keys;
+  for (const engine::Actor& a : planners) {
+    std::array<uint8_t, 32> seed{};
+    seed[0] = static_cast<uint8_t>(a.user[0]);
+    keys.push_back(ledger::SignerKey::FromSeed(a.user + "-key", ledger::kAlgEd25519, seed));
   }
   api::SetLogQuiet(true);
   std::filesystem::create_directories(dir);
@@ -90,8 +106,27 @@ int main(int argc, char** argv) {
       engine::Command init;
       init.type = std::string(engine::kAgreementInit);
       init.actor = {"bench", "", engine::Role::kSystem};
-      init.body = json{{"agreement", json::parse(*agreement::AgreementToCanonicalJson(ss.str()))}}.dump();
+      json agreement = json::parse(*agreement::AgreementToCanonicalJson(ss.str()));
+      if (sign) agreement["signed_commands"] = "all";
+      init.body = json{{"agreement", agreement}}.dump();
       if (!c->SubmitAndWait(init).ok()) return 1;
+      if (sign) {
+        for (int p = 0; p < 2; ++p) {
+          engine::Command add;
+          add.type = std::string(engine::kUserAdd);
+          add.actor = {"bench", "", engine::Role::kSystem};
+          add.body = json{{"name", planners[p].user},
+                          {"party", planners[p].party},
+                          {"role", "planner"},
+                          {"token_hash", engine::HashToken(engine::NewToken())}}
+                         .dump();
+          engine::Command reg;
+          reg.type = std::string(engine::kKeyRegister);
+          reg.actor = planners[p];
+          reg.body = json{{"key", keys[p].verifier().Encode()}}.dump();
+          if (!c->SubmitAndWait(add).ok() || !c->SubmitAndWait(reg).ok()) return 1;
+        }
+      }
     }
     if (c->committed_seq() < entries) {
       auto t0 = std::chrono::steady_clock::now();
@@ -100,9 +135,18 @@ int main(int argc, char** argv) {
       for (uint64_t i = have; i < entries; ++i) {
         engine::Command cmd;
         cmd.type = std::string(engine::kOperationNotify);
-        cmd.actor = i % 2 ? engine::Actor{"pat", "US", engine::Role::kPlanner}
-                          : engine::Actor{"ivan", "RU", engine::Role::kPlanner};
+        cmd.actor = planners[i % 2];
         cmd.body = Notification(i, i % 2 ? "US" : "RU");
+        if (sign) {
+          const ledger::SignerKey& key = keys[i % 2];
+          const std::string message = engine::Center::CommandMessage(
+              "jic-2016", cmd.actor.user, *engine::Center::RequestLine(cmd.type, ""), std::nullopt, cmd.body);
+          const std::array<uint8_t, 64> sig = key.SignRaw(message);
+          char id[9];
+          std::snprintf(id, sizeof id, "%08x", key.key_id());
+          cmd.signature = key.name() + "+" + id + " " +
+                          ledger::ToBase64(std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size()));
+        }
         c->Submit(std::move(cmd), [&](Result<engine::Reply> r) {
           if (!r.ok()) ++failed;
           ++done;

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "jic/geo/earth.h"
@@ -55,15 +56,16 @@ bool AreaSelected(const Rule& rule, const agreement::Area& area) {
   return true;
 }
 
-// The two volumes are within the separation minima of each other.
-bool Separated(const Volume4D& a, const Volume4D& b, const agreement::Separation& s,
-               S1ChordAngle horizontal) {
+// When the two volumes are within the separation minima of each other, the
+// horizontal distance between their outlines; nullopt when separated.
+std::optional<S1Angle> Conflicting(const Volume4D& a, const Volume4D& b, const agreement::Separation& s,
+                                   S1ChordAngle horizontal) {
   const double vgap = std::max(0.0, std::max(a.alt_lower_m, b.alt_lower_m) -
                                         std::min(a.alt_upper_m, b.alt_upper_m));
-  if (vgap > s.vertical_m) return true;
+  if (vgap > s.vertical_m) return std::nullopt;
   const Duration tgap = std::max(Duration(), std::max(a.start, b.start) - std::min(a.end, b.end));
-  if (tgap > s.time) return true;
-  return !geo::WithinDistance(a.outline, b.outline, horizontal);
+  if (tgap > s.time) return std::nullopt;
+  return geo::MeasureWithin(a.outline, b.outline, horizontal);
 }
 
 // Whether `other` is an operation the candidate must keep clear of.
@@ -78,27 +80,32 @@ struct Conflict {
   const Operation* other;
   int volume;
   int other_volume;
+  S1Angle distance;  // between the two volumes' outlines
 };
 
 // The first pair of volumes (in candidate, then other, order) within the
 // minima, so that a finding names the same pair however it was found.
+// Candidate volumes before `from` are known to conflict with none of other's.
 std::optional<Conflict> FirstConflict(const Operation& candidate, const Operation& other,
-                                      const agreement::Separation& s, S1ChordAngle horizontal) {
-  for (size_t i = 0; i < candidate.volumes.size(); ++i) {
+                                      const agreement::Separation& s, S1ChordAngle horizontal,
+                                      size_t from = 0) {
+  for (size_t i = from; i < candidate.volumes.size(); ++i) {
     for (size_t j = 0; j < other.volumes.size(); ++j) {
-      if (!Separated(candidate.volumes[i], other.volumes[j], s, horizontal)) {
-        return Conflict{&other, static_cast<int>(i), static_cast<int>(j)};
+      if (auto d = Conflicting(candidate.volumes[i], other.volumes[j], s, horizontal)) {
+        return Conflict{&other, static_cast<int>(i), static_cast<int>(j), *d};
       }
     }
   }
   return std::nullopt;
 }
 
+// One finding per conflict, in the order given (by operation id).
 std::vector<Finding> SeparationFindings(const Agreement& a, const Operation& candidate,
-                                        std::map<std::string, Conflict> conflicts) {
+                                        const std::vector<Conflict>& conflicts) {
   std::vector<Finding> out;
   const int64_t mine = PriorityOf(a, candidate.category);
-  for (auto& [id, c] : conflicts) {
+  for (const Conflict& c : conflicts) {
+    const std::string& id = c.other->id;
     Finding f;
     f.rule = "separation";
     const int64_t theirs = PriorityOf(a, c.other->category);
@@ -106,8 +113,7 @@ std::vector<Finding> SeparationFindings(const Agreement& a, const Operation& can
     f.operation = id;
     f.volume = c.volume;
     f.other_volume = c.other_volume;
-    f.distance_m = geo::AngleToMeters(geo::Distance(candidate.volumes[c.volume].outline,
-                                                    c.other->volumes[c.other_volume].outline));
+    f.distance_m = geo::AngleToMeters(c.distance);
     const auto& s = a.separation;
     f.text = absl::StrCat("within the separation minima (", s.horizontal_m, " m, ", s.vertical_m,
                           " m, ", s.time.seconds(), " s) of ", id, " (", c.other->operator_party,
@@ -155,15 +161,24 @@ Result<Decision> Decide(const RuleBook& rules, const OperationStore& store,
     findings.push_back(std::move(f));
   }
 
-  // Areas met, each with the first volume that meets it.
+  // Areas met, each with the first volume that meets it: only the areas some
+  // rule could select for this candidate (its other keys match), since the
+  // rules below read `met` through AreaSelected alone.
   std::map<int, int> met;  // area index -> volume index
-  bool need_areas = false;
-  for (const Rule& r : a.rules) need_areas = need_areas || r.when.has_area_key();
-  if (need_areas) {
+  std::vector<const Rule*> area_rules;
+  for (const Rule& r : a.rules) {
+    if (r.when.has_area_key() && MatchesNonArea(r, candidate, received_at)) area_rules.push_back(&r);
+  }
+  if (!area_rules.empty()) {
+    auto wanted = [&](int area_ix) {
+      const agreement::Area& area = a.areas[static_cast<size_t>(area_ix)];
+      return std::any_of(area_rules.begin(), area_rules.end(),
+                         [&](const Rule* r) { return AreaSelected(*r, area); });
+    };
     std::vector<int> ids;
     for (size_t i = 0; i < candidate.volumes.size(); ++i) {
       ids.clear();
-      rules.AreasMet(candidate.volumes[i], &ids);
+      rules.AreasMet(candidate.volumes[i], &ids, wanted);
       for (int id : ids) met.emplace(id, static_cast<int>(i));
     }
   }
@@ -196,24 +211,42 @@ Result<Decision> Decide(const RuleBook& rules, const OperationStore& store,
   // Built-in: separation.
   const agreement::Separation& s = a.separation;
   const S1ChordAngle horizontal = geo::MetersToChord(s.horizontal_m + geo::kToleranceM);
-  std::map<std::string, const Operation*> hits;
+  // Operations found in conflict, with the first volume pair (FirstConflict's
+  // order). The candidate's volumes are searched in order and the index
+  // finds every volume that may conflict, so the first candidate volume an
+  // operation is found against is the first of its pairs; a one-volume
+  // operation's pair is then known without searching again.
+  absl::flat_hash_map<const Operation*, Conflict> hits;
+  const Operation* self = store.Find(candidate.id);  // its earlier version (a modification)
   std::vector<OperationStore::VolumeRef> near;
   for (size_t i = 0; i < candidate.volumes.size(); ++i) {
     const Volume4D& v = candidate.volumes[i];
     near.clear();
     SpaceTimeIndex::Box q{SpaceTimeIndex::Widen(v.outline.bound(), s.horizontal_m), v.alt_lower_m - s.vertical_m,
                           v.alt_upper_m + s.vertical_m, v.start - s.time, v.end + s.time};
-    store.Candidates(q, &near);
+    // Another party's operations only, unless the agreement separates a
+    // party's own (Counts says the same; this drops them before reading them).
+    if (s.same_party) {
+      store.Candidates(q, &near);
+    } else {
+      store.Candidates(q, candidate.operator_party, &near);
+    }
     for (const OperationStore::VolumeRef& ref : near) {
-      if (hits.count(ref.op->id) || !Counts(candidate, *ref.op, s)) continue;
-      if (!Separated(v, ref.op->volumes[ref.volume], s, horizontal)) hits.emplace(ref.op->id, ref.op);
+      // The operation itself is read only once its volume conflicts.
+      if (ref.op == self || hits.contains(ref.op)) continue;
+      const std::optional<S1Angle> d = Conflicting(v, *ref.vol, s, horizontal);
+      if (!d || !Counts(candidate, *ref.op, s)) continue;
+      hits.emplace(ref.op, ref.op->volumes.size() == 1
+                               ? Conflict{ref.op, static_cast<int>(i), 0, *d}
+                               : *FirstConflict(candidate, *ref.op, s, horizontal, i));
     }
   }
-  std::map<std::string, Conflict> conflicts;
-  for (const auto& [id, other] : hits) {
-    conflicts.emplace(id, *FirstConflict(candidate, *other, s, horizontal));
-  }
-  std::vector<Finding> sep = SeparationFindings(a, candidate, std::move(conflicts));
+  std::vector<Conflict> conflicts;
+  conflicts.reserve(hits.size());
+  for (const auto& [op, c] : hits) conflicts.push_back(c);
+  std::sort(conflicts.begin(), conflicts.end(),
+            [](const Conflict& x, const Conflict& y) { return x.other->id < y.other->id; });
+  std::vector<Finding> sep = SeparationFindings(a, candidate, conflicts);
   findings.insert(findings.end(), std::make_move_iterator(sep.begin()),
                   std::make_move_iterator(sep.end()));
   return MakeDecision(std::move(findings));
@@ -224,12 +257,14 @@ std::vector<Finding> SeparationByScan(const RuleBook& rules, const OperationStor
   const Agreement& a = rules.agreement();
   const agreement::Separation& s = a.separation;
   const S1ChordAngle horizontal = geo::MetersToChord(s.horizontal_m + geo::kToleranceM);
-  std::map<std::string, Conflict> conflicts;
+  std::map<std::string, Conflict> by_id;
   store.ForEach([&](const Operation& other) {
     if (!Counts(candidate, other, s)) return;
-    if (auto c = FirstConflict(candidate, other, s, horizontal)) conflicts.emplace(other.id, *c);
+    if (auto c = FirstConflict(candidate, other, s, horizontal)) by_id.emplace(other.id, *c);
   });
-  return SeparationFindings(a, candidate, std::move(conflicts));
+  std::vector<Conflict> conflicts;
+  for (const auto& [id, c] : by_id) conflicts.push_back(c);
+  return SeparationFindings(a, candidate, conflicts);
 }
 
 }  // namespace jic::engine

@@ -8,19 +8,32 @@ SpaceTimeIndex::Box OperationStore::BoxOf(const Volume4D& v) {
   return SpaceTimeIndex::Box{v.outline.bound(), v.alt_lower_m, v.alt_upper_m, v.start, v.end};
 }
 
+uint16_t OperationStore::PartyNumber(const std::string& party) {
+  for (size_t i = 0; i < parties_.size(); ++i) {
+    if (parties_[i] == party) return static_cast<uint16_t>(i);
+  }
+  // Operators are the agreement's parties (a handful); past 65,535 distinct
+  // names every further one shares the last number, which only costs the
+  // filter its precision (Candidates compares the names then).
+  if (parties_.size() < 0xffff) parties_.push_back(party);
+  return static_cast<uint16_t>(parties_.size() - 1);
+}
+
 void OperationStore::Index(uint32_t slot) {
   const Operation& op = *slots_[slot];
   if (!TakesPartInSeparation(op.state)) return;
   auto& mine = slot_volumes_[slot];
+  const uint16_t party = PartyNumber(op.operator_party);
   for (uint32_t i = 0; i < op.volumes.size(); ++i) {
+    const VolumeSlot v{&op.volumes[i], slot, static_cast<uint16_t>(i), party};
     uint32_t num;
     if (!free_volumes_.empty()) {
       num = free_volumes_.back();
       free_volumes_.pop_back();
-      volumes_[num] = VolumeSlot{slot, i};
+      volumes_[num] = v;
     } else {
       num = static_cast<uint32_t>(volumes_.size());
-      volumes_.push_back(VolumeSlot{slot, i});
+      volumes_.push_back(v);
     }
     mine.push_back(num);
     index_.Insert(num, BoxOf(op.volumes[i]));
@@ -82,7 +95,25 @@ void OperationStore::Candidates(const SpaceTimeIndex::Box& query, std::vector<Vo
   index_.Query(query, &nums);
   for (uint32_t num : nums) {
     const VolumeSlot& vs = volumes_[num];
-    out->push_back(VolumeRef{slots_[vs.slot].get(), vs.volume});
+    out->push_back(VolumeRef{slots_[vs.slot].get(), vs.volume, vs.vol});
+  }
+}
+
+void OperationStore::Candidates(const SpaceTimeIndex::Box& query, std::string_view skip_party,
+                                std::vector<VolumeRef>* out) const {
+  thread_local std::vector<uint32_t> nums;
+  nums.clear();
+  index_.Query(query, &nums);
+  int skip = -1;
+  for (size_t i = 0; i < parties_.size(); ++i) {
+    if (parties_[i] == skip_party) skip = static_cast<int>(i);
+  }
+  // Once 65,535 names are numbered the last number is shared: compare names.
+  const bool exact = !(parties_.size() == 0xffff && skip == 0xfffe);
+  for (uint32_t num : nums) {
+    const VolumeSlot& vs = volumes_[num];
+    if (vs.party == skip && (exact || slots_[vs.slot]->operator_party == skip_party)) continue;
+    out->push_back(VolumeRef{slots_[vs.slot].get(), vs.volume, vs.vol});
   }
 }
 

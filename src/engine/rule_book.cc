@@ -22,13 +22,18 @@ bool RuleBook::Meets(const agreement::Area& area, const Volume4D& v) const {
 }
 
 void RuleBook::AreasMet(const Volume4D& v, std::vector<int>* out) const {
+  AreasMet(v, out, [](int) { return true; });
+}
+
+void RuleBook::AreasMet(const Volume4D& v, std::vector<int>* out,
+                        absl::FunctionRef<bool(int)> wanted) const {
   thread_local std::vector<uint32_t> ids;
   ids.clear();
   SpaceTimeIndex::Box q{SpaceTimeIndex::Widen(v.outline.bound(), 0),
                         v.alt_lower_m, v.alt_upper_m, v.start, v.end};
   areas_.Query(q, &ids);
   for (uint32_t i : ids) {
-    if (Meets(agreement_->areas[i], v)) out->push_back(static_cast<int>(i));
+    if (wanted(static_cast<int>(i)) && Meets(agreement_->areas[i], v)) out->push_back(static_cast<int>(i));
   }
 }
 

@@ -31,6 +31,50 @@ double MinVertexChord2(const std::vector<S2Point>& a, const std::vector<S2Point>
   return best;
 }
 
+// Whether some vertex of `a` and some vertex of `b` are within a squared
+// chord of `limit2` (MinVertexChord2(a, b) <= limit2, without finishing).
+bool AnyVertexWithin(const std::vector<S2Point>& a, const std::vector<S2Point>& b, double limit2) {
+  for (const S2Point& p : a) {
+    for (const S2Point& q : b) {
+      if ((p - q).Norm2() <= limit2) return true;
+    }
+  }
+  return false;
+}
+
+// Squared chord from unit point p to the arc a0-a1 (pole n, unit),
+// approximately (plain floating point, no robust predicates): the interior
+// distance where p projects inside the arc, else the nearer endpoint.
+double ArcChord2Approx(const S2Point& p, const S2Point& a0, const S2Point& a1, const S2Point& n) {
+  const double e0 = (p - a0).Norm2(), e1 = (p - a1).Norm2();
+  // Inside the arc's extent: on the a1 side of the plane through n and a0,
+  // and on the a0 side of the plane through n and a1.
+  if (n.CrossProd(a0).DotProd(p) > 0 && a1.CrossProd(n).DotProd(p) > 0) {
+    const double s = std::fabs(p.DotProd(n));
+    const double s2 = std::min(1.0, s * s);
+    const double c = std::sqrt(1 - s2);
+    return std::min({e0, e1, 2 * s2 / (1 + c)});  // 2 (1 - cos) without cancellation
+  }
+  return std::min(e0, e1);
+}
+
+// A lower bound of the chord distance between arcs x (x0-x1, pole nx) and y:
+// zero when they may cross, else the smallest of the four endpoint-to-arc
+// distances, less 1e-12 (far above the rounding of either computation, so
+// never above the distance S2::UpdateEdgePairMinDistance computes).
+double ArcGapLower(const S2Point& x0, const S2Point& x1, const S2Point& nx, const S2Point& y0,
+                   const S2Point& y1, const S2Point& ny) {
+  constexpr double kEps = 1e-12;
+  const double sy0 = nx.DotProd(y0), sy1 = nx.DotProd(y1);
+  const double sx0 = ny.DotProd(x0), sx1 = ny.DotProd(x1);
+  const bool y_straddles = !(sy0 > kEps && sy1 > kEps) && !(sy0 < -kEps && sy1 < -kEps);
+  const bool x_straddles = !(sx0 > kEps && sx1 > kEps) && !(sx0 < -kEps && sx1 < -kEps);
+  if (y_straddles && x_straddles) return 0;  // they may cross (or nearly)
+  const double d2 = std::min({ArcChord2Approx(x0, y0, y1, ny), ArcChord2Approx(x1, y0, y1, ny),
+                              ArcChord2Approx(y0, x0, x1, nx), ArcChord2Approx(y1, x0, x1, nx)});
+  return std::max(0.0, std::sqrt(d2) - kEps);
+}
+
 }  // namespace
 
 Outline Outline::Circle(const S2Point& center, double radius_m) {
@@ -127,7 +171,7 @@ bool WithinDistance(const Outline& a, const Outline& b, S1ChordAngle limit) {
   // around small polygons) that is the common case and spares the edges.
   // With a touching-only limit it almost never does, so it is skipped.
   if (reach > MetersToAngle(1.0).radians() &&
-      MinVertexChord2(a.ring(), b.ring()) <= limit.length2()) {
+      AnyVertexWithin(a.ring(), b.ring(), limit.length2())) {
     return true;
   }
   Edges ea, eb;
@@ -160,6 +204,93 @@ S1Angle Distance(const Outline& a, const Outline& b) {
   // edge search prune from the start.
   S1ChordAngle best = S1ChordAngle::FromLength2(std::min(4.0, MinVertexChord2(a.ring(), b.ring())));
   MinEdgePairDistance(ea, eb, &best, S1ChordAngle::Zero());
+  return best.ToAngle();
+}
+
+namespace {
+
+// The smallest edge-pair distance between two polygons neither of which
+// holds a vertex of the other, searched among the edges within `limit` of
+// the other's cap: below limit.Successor() exactly when the polygons are
+// within `limit`, and then equal to Distance(a, b) (see DistanceWithin).
+S1ChordAngle NearestEdgePair(const Outline& a, const Outline& b, S1ChordAngle limit) {
+  const double reach = Radians(limit);
+  Edges ea, eb;
+  NearEdges(a.ring(), b.bound(), reach, &ea);
+  NearEdges(b.ring(), a.bound(), reach, &eb);
+  const S1ChordAngle above = limit.Successor();
+  if (ea.empty() || eb.empty()) return above;
+  // The closest pair of the kept edges' vertices bounds the answer from
+  // above (D is at most any vertex chord), so the search prunes from the start.
+  double v2 = above.length2();
+  for (const EdgeBall& x : ea) {
+    for (const EdgeBall& y : eb) v2 = std::min(v2, (*x.a - *y.a).Norm2());
+  }
+  S1ChordAngle best = v2 < above.length2() ? S1ChordAngle::FromLength2(v2) : above;
+  // Pairs nearest first, by a lower bound of their distance (ArcGapLower:
+  // plain floating point, a trillionth of a radian below the truth), so the
+  // first exact distances (S2's, which decide the bits) are near the answer
+  // and prune the rest.
+  struct Pair {
+    double gap;
+    const EdgeBall* x;
+    const EdgeBall* y;
+  };
+  absl::InlinedVector<S2Point, 48> na, nb;  // the edges' great-circle poles
+  for (const EdgeBall& x : ea) na.push_back(x.a->CrossProd(*x.b).Normalize());
+  for (const EdgeBall& y : eb) nb.push_back(y.a->CrossProd(*y.b).Normalize());
+  absl::InlinedVector<Pair, 64> pairs;
+  const double cb0 = std::sqrt(best.length2());
+  for (size_t i = 0; i < ea.size(); ++i) {
+    const EdgeBall& x = ea[i];
+    for (size_t j = 0; j < eb.size(); ++j) {
+      const EdgeBall& y = eb[j];
+      if ((x.m - y.m).Norm() - x.r - y.r > cb0 + kSlack) continue;
+      const double gap = ArcGapLower(*x.a, *x.b, na[i], *y.a, *y.b, nb[j]);
+      if (gap <= cb0 + kSlack) pairs.push_back({gap, &x, &y});
+    }
+  }
+  std::sort(pairs.begin(), pairs.end(), [](const Pair& p, const Pair& q) { return p.gap < q.gap; });
+  for (const Pair& pr : pairs) {
+    if (pr.gap > std::sqrt(best.length2()) + kSlack) break;
+    S2::UpdateEdgePairMinDistance(*pr.x->a, *pr.x->b, *pr.y->a, *pr.y->b, &best);
+    if (best == S1ChordAngle::Zero()) break;
+  }
+  return best;
+}
+
+}  // namespace
+
+// Why it equals Distance: Distance's answer is the smallest edge-pair
+// distance D (every vertex pair is an endpoint pair of some edge pair, and
+// S2's edge-pair distance is at most its endpoints' chords, computed the
+// same way), and the pair that attains it has both edges within D <= limit
+// of the other region's cap, so NearEdges keeps it and the search, started
+// at or above D, reaches it.
+S1Angle DistanceWithin(const Outline& a, const Outline& b, S1ChordAngle limit) {
+  if (a.is_circle() || b.is_circle() || limit.is_infinity()) return Distance(a, b);
+  if (b.Contains(a.ring().front()) || a.Contains(b.ring().front())) return S1Angle::Zero();
+  const S1ChordAngle best = NearestEdgePair(a, b, limit);
+  if (!(best < limit.Successor())) return Distance(a, b);
+  return best.ToAngle();
+}
+
+// WithinDistance is: a vertex of one inside the other, or some edge pair
+// within the limit (its vertex-chord shortcut agrees, as D is at most any
+// vertex chord); the search below decides the second and measures at once.
+std::optional<S1Angle> MeasureWithin(const Outline& a, const Outline& b, S1ChordAngle limit) {
+  if (a.is_circle() || b.is_circle() || limit.is_infinity()) {
+    if (!WithinDistance(a, b, limit)) return std::nullopt;
+    return Distance(a, b);
+  }
+  const double reach = Radians(limit);
+  const double centers = S1Angle(a.bound().center(), b.bound().center()).radians();
+  if (centers > a.bound().GetRadius().radians() + b.bound().GetRadius().radians() + reach + 1e-12) {
+    return std::nullopt;
+  }
+  if (b.Contains(a.ring().front()) || a.Contains(b.ring().front())) return S1Angle::Zero();
+  const S1ChordAngle best = NearestEdgePair(a, b, limit);
+  if (!(best < limit.Successor())) return std::nullopt;
   return best.ToAngle();
 }
 

@@ -587,7 +587,7 @@ bool HoldsAllVertices(const Outline& outer, const Outline& inner) {
 
 TEST(WithinDistanceRandomTest, AgreesWithS2ClosestEdgeQuery) {
   RandomShapes gen(0x5c0ffee);
-  int compared = 0, within = 0, touching = 0, nested = 0;
+  int compared = 0, within = 0, touching = 0, nested = 0, within_checked = 0;
   constexpr int kPairs = 1500;
   for (int iter = 0; iter < kPairs; ++iter) {
     const S2Point ca = gen.Center();
@@ -622,6 +622,26 @@ TEST(WithinDistanceRandomTest, AgreesWithS2ClosestEdgeQuery) {
           << "pair " << iter << ": reference " << ref << " m, limit " << limit << " m";
       ASSERT_EQ(WithinDistance(b.outline, a.outline, chord), expected)
           << "pair " << iter << " (swapped): reference " << ref << " m, limit " << limit << " m";
+      // MeasureWithin answers WithinDistance and, when within, measures.
+      const std::optional<S1Angle> measured = MeasureWithin(a.outline, b.outline, chord);
+      ASSERT_EQ(measured.has_value(), expected) << "pair " << iter << ", limit " << limit << " m";
+      ASSERT_EQ(MeasureWithin(b.outline, a.outline, chord).has_value(), expected)
+          << "pair " << iter << " (swapped), limit " << limit << " m";
+      if (measured) {
+        ASSERT_EQ(measured->radians(), Distance(a.outline, b.outline).radians())
+            << "pair " << iter << ", limit " << limit << " m";
+      }
+      if (WithinDistance(a.outline, b.outline, chord)) {
+        // decide() measures a conflict with DistanceWithin: the same bits as
+        // Distance (entries record it, and replays compare bytes).
+        ASSERT_EQ(DistanceWithin(a.outline, b.outline, chord).radians(),
+                  Distance(a.outline, b.outline).radians())
+            << "pair " << iter << ", limit " << limit << " m";
+        ASSERT_EQ(DistanceWithin(b.outline, a.outline, chord).radians(),
+                  Distance(b.outline, a.outline).radians())
+            << "pair " << iter << " (swapped), limit " << limit << " m";
+        ++within_checked;
+      }
       ++compared;
       within += expected;
     }
@@ -629,6 +649,7 @@ TEST(WithinDistanceRandomTest, AgreesWithS2ClosestEdgeQuery) {
   EXPECT_GT(compared, 4 * kPairs);
   EXPECT_GT(within, compared / 4);
   EXPECT_LT(within, compared * 3 / 4);
+  EXPECT_EQ(within_checked, within);
   EXPECT_GT(touching, kPairs / 8) << "overlaps and near-touches must be well represented";
   EXPECT_GT(nested, kPairs / 100) << "one shape inside the other must be represented";
   EXPECT_LT(gen.refused(), kPairs);

@@ -22,6 +22,9 @@ class OperationStore {
   struct VolumeRef {
     const Operation* op;
     uint32_t volume;
+    // op->volumes[volume], kept beside the index so that a candidate's
+    // volume is read without reading its operation first.
+    const Volume4D* vol;
   };
 
   explicit OperationStore(SpaceTimeIndex::Options options = {});
@@ -39,6 +42,7 @@ class OperationStore {
     volumes_.swap(other.volumes_);
     free_volumes_.swap(other.free_volumes_);
     slot_volumes_.swap(other.slot_volumes_);
+    parties_.swap(other.parties_);
     std::swap(index_, other.index_);
   }
 
@@ -58,6 +62,10 @@ class OperationStore {
   // Appends the indexed volumes whose bounds may meet `query` (a superset;
   // confirm exactly). Order: by internal volume number, each once.
   void Candidates(const SpaceTimeIndex::Box& query, std::vector<VolumeRef>* out) const;
+  // The same without the volumes of `skip_party`'s operations (their
+  // operator), dropped before the operations themselves are read.
+  void Candidates(const SpaceTimeIndex::Box& query, std::string_view skip_party,
+                  std::vector<VolumeRef>* out) const;
 
   // The box a volume is filed under.
   static SpaceTimeIndex::Box BoxOf(const Volume4D& v);
@@ -73,9 +81,13 @@ class OperationStore {
   std::unordered_map<std::string, uint32_t> by_id_;
   // Volume number -> (slot, volume index); numbers are reused.
   struct VolumeSlot {
+    const Volume4D* vol;  // valid while indexed (Put and Erase unindex first)
     uint32_t slot;
-    uint32_t volume;
+    uint16_t volume;  // < kMaxVolumes
+    uint16_t party;   // the operator, as a number of parties_
   };
+  uint16_t PartyNumber(const std::string& party);
+  std::vector<std::string> parties_;  // operators seen, by number
   std::vector<VolumeSlot> volumes_;
   std::vector<uint32_t> free_volumes_;
   std::vector<std::vector<uint32_t>> slot_volumes_;  // slot -> its volume numbers

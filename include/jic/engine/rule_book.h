@@ -7,6 +7,8 @@
 #include <memory>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+
 #include "jic/agreement/agreement.h"
 #include "jic/engine/operation.h"
 #include "jic/engine/space_time_index.h"
@@ -24,6 +26,9 @@ class RuleBook {
   // horizontally (outline and area touch or overlap), vertically (bands
   // overlap) and in time (window and validity overlap), all closed.
   void AreasMet(const Volume4D& v, std::vector<int>* out) const;
+  // The same among the areas `wanted` says yes to (asked before the exact,
+  // costly test).
+  void AreasMet(const Volume4D& v, std::vector<int>* out, absl::FunctionRef<bool(int)> wanted) const;
 
   // The same by brute force over every area (for tests).
   void AreasMetByScan(const Volume4D& v, std::vector<int>* out) const;

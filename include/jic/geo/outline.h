@@ -9,6 +9,7 @@
 // Thread-safety: immutable after construction; any number of threads may read.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "s2/s1chord_angle.h"
@@ -66,5 +67,15 @@ bool WithinDistance(const Outline& a, const Outline& b, S1ChordAngle limit);
 
 // The distance between the regions; zero when they touch or overlap.
 S1Angle Distance(const Outline& a, const Outline& b);
+
+// Distance(a, b), bit for bit, for regions known to be within `limit` of
+// each other (WithinDistance(a, b, limit)): only the edges that come within
+// `limit` of the other region are searched. (Falls back to Distance when
+// they are not within it after all.)
+S1Angle DistanceWithin(const Outline& a, const Outline& b, S1ChordAngle limit);
+
+// WithinDistance(a, b, limit) and, when true, DistanceWithin(a, b, limit) in
+// one search: nullopt when the regions are farther apart than `limit`.
+std::optional<S1Angle> MeasureWithin(const Outline& a, const Outline& b, S1ChordAngle limit);
 
 }  // namespace jic::geo

@@ -103,7 +103,9 @@ std::optional<Conflict> FirstConflict(const Operation& candidate, const Operatio
 std::vector<Finding> SeparationFindings(const Agreement& a, const Operation& candidate,
                                         const std::vector<Conflict>& conflicts) {
   std::vector<Finding> out;
+  out.reserve(conflicts.size());
   const int64_t mine = PriorityOf(a, candidate.category);
+  std::string minima;  // the text's common part, made once
   for (const Conflict& c : conflicts) {
     const std::string& id = c.other->id;
     Finding f;
@@ -114,10 +116,12 @@ std::vector<Finding> SeparationFindings(const Agreement& a, const Operation& can
     f.volume = c.volume;
     f.other_volume = c.other_volume;
     f.distance_m = geo::AngleToMeters(c.distance);
-    const auto& s = a.separation;
-    f.text = absl::StrCat("within the separation minima (", s.horizontal_m, " m, ", s.vertical_m,
-                          " m, ", s.time.seconds(), " s) of ", id, " (", c.other->operator_party,
-                          ", ", c.other->category, ")",
+    if (minima.empty()) {
+      const auto& s = a.separation;
+      minima = absl::StrCat("within the separation minima (", s.horizontal_m, " m, ", s.vertical_m,
+                            " m, ", s.time.seconds(), " s) of ");
+    }
+    f.text = absl::StrCat(minima, id, " (", c.other->operator_party, ", ", c.other->category, ")",
                           f.effect == FindingEffect::kPreempt
                               ? "; this category has priority, and that operation's party is told"
                               : "");

@@ -62,7 +62,7 @@ for o in [o for o in ours if o["name"] == "w1"]:
     print("| **jic** | {:,} | {:.2f} µs | {:.2f} µs | {:,.0f}/s | {:.2f} s | {:.3f} | {} |".format(
         n, o["p50_us"], o["p99_us"], o["per_s"], o["build_s"], o["mean_hits"], agree))
     for p in peers:
-        if p["workload"] == "W1" and p["size"] == n:
+        if p["workload"] == "W1" and p.get("size") == n:
             print("| {} | {:,} | {:.2f} µs | {:.2f} µs | {:,.0f}/s | {:.2f} s | {:.3f} | |".format(
                 p["tool"], n, p["p50_us"], p["p99_us"], p.get("throughput_per_s", 0),
                 p.get("build_s", 0), p.get("mean_hits", 0)))
@@ -98,7 +98,7 @@ for o in [o for o in ours if o["name"] == "w2"]:
     print("| **jic** | {:,} | {:.3f} µs | {:.3f} µs | {} | | {:.2f} s | {:.3f} | {} |".format(
         z, o["p50_us"], o["p99_us"], rate(o["reports_per_s"]), o["build_s"], o["mean_hits"], agree))
     for p in peers:
-        if p["workload"] != "W2" or p["size"] != z or not peer_rate(p):
+        if p["workload"] != "W2" or p.get("size") != z or not peer_rate(p):
             continue
         name = p["tool"] + (", one statement per report" if p["tool"] == "postgis" else "")
         print("| {} | {:,} | {:.3f} µs | {:.3f} µs | {} | {:.1f}× | {:.2f} s | {:.3f} | |".format(

@@ -1032,25 +1032,35 @@ Status Center::RecheckImpl(uint64_t seq, std::string_view bytes, Prepared* out) 
     cmd.actor.party = a.at("party").get<std::string>();
     const std::string role = a.at("role").get<std::string>();
     cmd.actor.role = role == "system" ? Role::kSystem : ParseRole(role).value_or(Role::kObserver);
-    json body = e.at("command");
+    // The command's body, as the actor sent it: the entry's "command" (or a
+    // member of it) less what the request path carried. Copied only where a
+    // member must be removed.
+    const json& command = e.at("command");
+    const json* body = &command;
+    json trimmed;
     const std::string_view t_ = cmd.type;
     if (t_ == kOperationModify) {
-      cmd.target = body.at("id").get<std::string>();
-      cmd.if_match = body.at("if_match").get<int64_t>();
-      body = body.at("operation");
+      cmd.target = command.at("id").get<std::string>();
+      cmd.if_match = command.at("if_match").get<int64_t>();
+      body = &command.at("operation");
     } else if (t_ == kOperationApprove || t_ == kOperationActivate || t_ == kOperationEnd ||
                t_ == kOperationCancel || t_ == kAmendmentApprove || t_ == kAlertUpdate ||
                t_ == kAlertResolve || t_ == kAlertAck) {
-      cmd.target = body.at("id").get<std::string>();
-      body.erase("id");
+      cmd.target = command.at("id").get<std::string>();
+      trimmed = command;
+      trimmed.erase("id");
+      body = &trimmed;
     } else if (t_ == kCommentAdd) {
-      cmd.target = body.at("subject").get<std::string>();
-      body.erase("subject");
+      cmd.target = command.at("subject").get<std::string>();
+      trimmed = command;
+      trimmed.erase("subject");
+      body = &trimmed;
     } else if (t_ == kOperationNotify) {
-      body = body.at("operation");
+      body = &command.at("operation");
     }
-    cmd.body = Canon(body);
-    if (auto sig = e.find("signature"); sig != e.end()) {
+    if (auto sig = e.find("signature"); sig == e.end()) {
+      cmd.body = Canon(*body);
+    } else {
       // A signed command is replayed from the body the actor signed.
       cmd.body = sig->at("body").get<std::string>();
       cmd.signature = Cat(sig->at("key").get<std::string>(), " ", sig->at("sig").get<std::string>());

@@ -304,6 +304,31 @@ Result<std::string> LedgerService::ConsistencyProof(uint64_t first, uint64_t sec
   return json{{"first", first}, {"second", second}, {"proof", HashList(*proof)}}.dump();
 }
 
+Result<std::string> LedgerService::Tile(uint64_t level, uint64_t index, uint64_t width) const {
+  if (level > 63) return Status::Invalid("level", "must be 0-63");
+  if (width < 1 || width > 256) return Status::Invalid("width", "must be 1-256");
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  const uint64_t n = tree_.size();
+  // The tile's hashes are subtrees of 2^(8 level) leaves; past 2^64 leaves
+  // nothing exists.
+  const uint64_t shift = 8 * level;
+  auto missing = [&] {
+    return Status::NotFound("tile " + std::to_string(level) + "/" + std::to_string(index) +
+                            (width < 256 ? ".p/" + std::to_string(width) : "") +
+                            ": the tree (size " + std::to_string(n) + ") does not hold it");
+  };
+  if (shift >= 64 || index > (UINT64_MAX >> shift) / 256) return missing();
+  const uint64_t first = index * 256;          // the first hash's number at its level
+  if (first + width > (n >> shift)) return missing();
+  std::string out;
+  out.reserve(width * 32);
+  for (uint64_t i = 0; i < width; ++i) {
+    const Hash& h = tree_.Node(static_cast<int>(shift), first + i);
+    out.append(reinterpret_cast<const char*>(h.data()), h.size());
+  }
+  return out;
+}
+
 Result<Hash> LedgerService::LeafHash(uint64_t index) const {
   std::shared_lock<std::shared_mutex> lock(mu_);
   if (index >= tree_.size()) return Status::Invalid("index", "past the end of the tree");

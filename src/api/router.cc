@@ -191,6 +191,58 @@ bool IsJsonContentType(std::string_view ct) {
   return lower == "application/json";
 }
 
+// A C2SP tlog-tiles path after /v1/ledger/tile: <L>/<N>[.p/<W>] or
+// entries/<N>[.p/<W>], <N> in 3-digit elements, all but the last after an
+// "x" (1234067: x001/x234/067), no leading zeros in <L> or <W>.
+struct TilePath {
+  uint64_t level = 0, index = 0, width = 256;
+};
+
+// "" when `s` (the path's segments: v1, ledger, tile, ...) is such a path,
+// else what is wrong with it.
+std::string ParseTilePath(const std::vector<std::string>& s, bool bundle, TilePath* out) {
+  auto decimal = [](const std::string& v, uint64_t max, uint64_t* n) {
+    if (v.empty() || v.size() > 3 || (v.size() > 1 && v[0] == '0')) return false;
+    uint64_t x = 0;
+    for (char c : v) {
+      if (c < '0' || c > '9') return false;
+      x = x * 10 + static_cast<uint64_t>(c - '0');
+    }
+    *n = x;
+    return x <= max;
+  };
+  // s[3]: "entries", or the level.
+  if (!bundle && !decimal(s[3], 63, &out->level)) return "the tile level must be 0-63, without leading zeros";
+  std::vector<std::string> parts(s.begin() + 4, s.end());
+  if (parts.size() >= 2 && parts[parts.size() - 2].size() > 2 &&
+      parts[parts.size() - 2].compare(parts[parts.size() - 2].size() - 2, 2, ".p") == 0) {
+    if (!decimal(parts.back(), 255, &out->width) || out->width == 0) {
+      return "a partial tile's width (.p/<W>) must be 1-255, without leading zeros";
+    }
+    parts.pop_back();
+    parts.back().resize(parts.back().size() - 2);
+  }
+  if (parts.empty() || parts.size() > 7) return "the tile index is missing or too long";
+  uint64_t index = 0;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    std::string e = parts[k];
+    const bool last = k + 1 == parts.size();
+    if (!last) {
+      if (e.size() != 4 || e[0] != 'x') return "the tile index: every element but the last is x and three digits";
+      e = e.substr(1);
+    }
+    if (e.size() != 3 || !std::all_of(e.begin(), e.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return "the tile index: elements of three digits (1234067: x001/x234/067)";
+    }
+    if (k == 0 && parts.size() > 1 && e == "000") return "the tile index: no leading x000 element";
+    const uint64_t d = static_cast<uint64_t>(std::stoi(e));
+    if (index > (UINT64_MAX - d) / 1000) return "the tile index is too large";
+    index = index * 1000 + d;
+  }
+  out->index = index;
+  return "";
+}
+
 }  // namespace
 
 HttpResponse Router::Error(int status, const std::string& code, const std::string& message,
@@ -470,6 +522,57 @@ void Router::Handle(const HttpRequest& req, std::function<void(HttpResponse)> do
       if (!number("first", true, &first) || !number("second", true, &second)) return;
       return from(ledger_->ConsistencyProof(first, second), "/v1/ledger/proof/consistency",
                   "application/json");
+    }
+    if (s.size() >= 4 && sub == "tile") {
+      // C2SP tlog-tiles under the prefix /v1/ledger: tile/<L>/<N>[.p/<W>]
+      // and tile/entries/<N>[.p/<W>] (docs/ledger.md, "Tiles").
+      const bool bundle = s[3] == "entries";
+      const char* route = bundle ? "/v1/ledger/tile/entries/{index}" : "/v1/ledger/tile/{level}/{index}";
+      if (m != "GET") return method_not_allowed("GET", route);
+      TilePath tp;
+      if (std::string why = ParseTilePath(s, bundle, &tp); !why.empty()) {
+        return reply(Error(400, "invalid_argument", why, "path"), route);
+      }
+      if (!bundle) {
+        Result<std::string> tile = ledger_->Tile(tp.level, tp.index, tp.width);
+        if (!tile.ok()) return reply(ErrorResponse(tile.status()), route);
+        HttpResponse out;
+        out.content_type = "application/octet-stream";
+        out.body = std::move(tile).value();
+        out.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
+        return reply(std::move(out), route);
+      }
+      // Entries [index * 256, index * 256 + width), each behind its length
+      // as a big-endian uint16, once the tree holds them all.
+      const uint64_t size = ledger_->size();
+      if (tp.index > (size / 256) || tp.index * 256 + tp.width > size) {
+        return reply(Error(404, "not_found", "entry bundle " + std::to_string(tp.index) +
+                                                 (tp.width < 256 ? ".p/" + std::to_string(tp.width) : "") +
+                                                 ": the tree (size " + std::to_string(size) +
+                                                 ") does not hold it"),
+                     route);
+      }
+      std::string body;
+      std::string too_big;
+      Status st = coordinator_.log().Read(tp.index * 256 + 1, tp.width, [&](uint64_t seq, std::string_view bytes) {
+        if (bytes.size() > 0xffff) {
+          too_big = "entry " + std::to_string(seq) + " is " + std::to_string(bytes.size()) +
+                    " bytes: an entry bundle carries at most 65,535 per entry; read it from "
+                    "/v1/ledger/entries";
+          return false;
+        }
+        body.push_back(static_cast<char>(bytes.size() >> 8));
+        body.push_back(static_cast<char>(bytes.size() & 0xff));
+        body.append(bytes);
+        return true;
+      });
+      if (!too_big.empty()) return reply(Error(422, "too_large", too_big), route);
+      if (!st.ok()) return reply(ErrorResponse(st), route);
+      HttpResponse out;
+      out.content_type = "application/octet-stream";
+      out.body = std::move(body);
+      out.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
+      return reply(std::move(out), route);
     }
     if (s.size() == 3 && sub == "cosignatures") {
       if (m != "POST") return method_not_allowed("POST", "/v1/ledger/cosignatures");

@@ -6,8 +6,11 @@ and checks a running `jic serve`: the checkpoint with note.Open and the
 center's vkey, the root over every entry with tlog.TreeHash, every inclusion
 proof with tlog.CheckRecord, the consistency proof from every earlier signed
 checkpoint with tlog.CheckTree (jic's proofs must also equal tlog's own), and
-a party's cosignature with crypto/ed25519 over cosignature/v1. It also runs
-the RFC 6962 vectors of tests/data/tlog/merkle through tlog.
+a party's cosignature with crypto/ed25519 over cosignature/v1. It reads the
+same log through its C2SP tlog-tiles (every tile equal to tlog.ReadTileData,
+every entry bundle equal to the entries, tlog.TileHashReader checking each
+tile against the signed root). It also runs the RFC 6962 vectors of
+tests/data/tlog/merkle through tlog.
 
 Run: python3 -m unittest -v ledger_go_e2e_test (from tests/api), or ctest.
 """
@@ -18,7 +21,7 @@ import tempfile
 import unittest
 
 from jic_center import JIC, SOURCE_DIR, JicCenter
-from ledger_client_e2e_test import USERS, center_key, populate
+from ledger_client_e2e_test import USERS, center_key, grow, populate
 
 GOPATH = "/usr/share/gocode"
 GO_SOURCES = os.path.join(GOPATH, "src", "golang.org", "x", "mod", "sumdb")
@@ -85,6 +88,41 @@ class GoCrossCheckTest(unittest.TestCase):
                                  text=True, timeout=60)
             self.assertEqual(bad.returncode, 1, bad.stdout)
             self.assertIn("FAIL: note.Open", bad.stdout)
+
+
+    def test_go_reads_the_log_through_its_tiles(self):
+        with JicCenter(users=USERS) as c:
+            populate(c)
+            grow(c, 600)  # full level-0 tiles, a partial one, and a partial level-1 tile
+            size = c.get("/v1/ledger", user="una").json["size"]
+            url = "http://127.0.0.1:%d" % c.port
+            out = subprocess.run([self.tool, "tiles", url, c.tokens["una"], center_key(c)],
+                                 capture_output=True, text=True, timeout=300)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+            self.assertRegex(out.stdout, r"tiles: %d full and \d+ partial tiles on 2 levels equal "
+                                         r"tlog.ReadTileData; entry bundles equal the entries" % (size // 256))
+            self.assertIn("tlog.TreeHash and %d inclusion proofs from jic's tiles check against the signed root"
+                          % size, out.stdout)
+
+            # As HTTP resources: immutable octet streams; malformed paths are
+            # refused with the reason, tiles the tree does not hold are 404.
+            r = c.get("/v1/ledger/tile/0/000", user="una")
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.headers.get("Content-Length"), "8192")
+            self.assertEqual(r.headers.get("Content-Type"), "application/octet-stream")
+            self.assertIn("immutable", r.headers.get("Cache-Control", ""))
+            self.assertEqual(c.get("/v1/ledger/tile/entries/001", user="una").status, 200)
+            r = c.get("/v1/ledger/tile/1/000.p/%d" % (size // 256), user="una")
+            self.assertEqual(r.headers.get("Content-Length"), str(32 * (size // 256)))
+            for bad in ("0/x000/001", "0/1", "0/0001", "64/000", "00/000", "0/000.p/0", "0/000.p/256",
+                        "0/000.p/007", "0/x1/000", "entries/x001", "0/000.p"):
+                r = c.get("/v1/ledger/tile/" + bad, user="una")
+                self.assertEqual(r.status, 400, bad)
+                self.assertEqual(r.json["error"]["field"], "path", bad)
+            for absent in ("0/x001/000", "2/000", "0/%03d.p/255" % (size // 256), "entries/999"):
+                r = c.get("/v1/ledger/tile/" + absent, user="una")
+                self.assertEqual(r.status, 404, absent)
+            self.assertEqual(c.get("/v1/ledger/tile/0/000").status, 401)
 
 
 if __name__ == "__main__":

@@ -162,6 +162,22 @@ TEST_F(LedgerServiceTest, TreeFollowsTheLogAndProofsVerify) {
   // An older checkpoint, signed on request.
   auto old = ledger::Note::Parse(ledger_->CheckpointNote(5).value()).value();
   EXPECT_EQ(ledger::Checkpoint::Parse(old.text)->root, old_root);
+
+  // tlog-tiles: the partial level-0 tile of width n is the leaf hashes; what
+  // the tree does not hold is NotFound, impossible coordinates Invalid.
+  std::string level0;
+  for (const ledger::Hash& h : leaves) level0 += ledger::AsBytes(h);
+  EXPECT_EQ(ledger_->Tile(0, 0, n).value(), level0);
+  EXPECT_EQ(ledger_->Tile(0, 0, 3).value(), level0.substr(0, 96));
+  EXPECT_EQ(ledger_->Tile(0, 0, n + 1).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->Tile(0, 0, 256).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->Tile(0, 1, 1).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->Tile(1, 0, 1).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->Tile(7, UINT64_MAX, 256).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->Tile(63, 0, 1).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->Tile(64, 0, 1).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ledger_->Tile(0, 0, 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ledger_->Tile(0, 0, 257).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(LedgerServiceTest, RestartKeepsTheKeyAndChecksTheCache) {

@@ -66,6 +66,8 @@ ROUTES = [
     ("GET", "/v1/ledger/entries"),
     ("GET", "/v1/ledger/proof/inclusion"),
     ("GET", "/v1/ledger/proof/consistency"),
+    ("GET", "/v1/ledger/tile/{level}/{index}"),
+    ("GET", "/v1/ledger/tile/entries/{index}"),
     ("POST", "/v1/ledger/cosignatures"),
 ]
 

@@ -73,6 +73,13 @@ class LedgerService {
   Result<std::string> ConsistencyProof(uint64_t first, uint64_t second) const;
   // The leaf hash of entry `index` (0-based).
   Result<ledger::Hash> LeafHash(uint64_t index) const;
+  // Tile `index` of `level` in the C2SP tlog-tiles layout, `width` hashes
+  // wide (256: a full tile; 1-255: a partial one): the concatenated 32-byte
+  // Merkle Tree Hashes of D[(index*256 + i) * 256^level : (index*256 + i + 1)
+  // * 256^level] for i < width. NotFound when the tree does not (yet) hold
+  // all of them; InvalidArgument for a level above 63 or a width outside
+  // 1-256.
+  Result<std::string> Tile(uint64_t level, uint64_t index, uint64_t width) const;
 
   // Keeps `cosignature` (a signature line) of `checkpoint_text` by `key`
   // once it verifies and the text is a checkpoint of this tree. Durable on

@@ -63,6 +63,9 @@ class MerkleTree {
   // InvalidArgument when n > size().
   Result<Hash> Root(uint64_t n) const;
   Hash Root() const { return size() == 0 ? EmptyRoot() : Subtree(0, size()); }
+  // MTH of leaves [index * 2^level, (index + 1) * 2^level): a complete
+  // subtree, as tlog-tiles serve them. REQUIRES: (index + 1) << level <= size()
+  const Hash& Node(int level, uint64_t index) const { return levels_[static_cast<size_t>(level)][index]; }
   // The audit path of leaf `index` in the tree of size `n` (RFC 9162 2.1.3.1).
   Result<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t n) const;
   // The consistency proof between sizes m and n (RFC 9162 2.1.4.1);

@@ -16,6 +16,12 @@
 //	    the consistency proof from every earlier size (tlog.CheckTree against
 //	    that size's signed checkpoint, and byte-equal to tlog.ProveTree), and a
 //	    valid cosignature/v1 by each COSIGNER_VKEY.
+//	tlogcheck tiles URL TOKEN CENTER_VKEY
+//	    reads the same log through its C2SP tlog-tiles (/v1/ledger/tile/...):
+//	    every tile of the latest tree byte-equal to tlog.ReadTileData over the
+//	    entries, every entry bundle equal to the entries, and tlog's own
+//	    TileHashReader (which checks each tile against the signed root) giving
+//	    tlog.TreeHash and inclusion proofs that tlog.CheckRecord accepts.
 //	tlogcheck vectors DIR
 //	    runs the RFC 6962 vectors of DIR/inclusion and DIR/consistency
 //	    (tests/data/tlog/merkle) through tlog.CheckRecord / tlog.CheckTree.
@@ -383,9 +389,146 @@ func vectors(dir string) {
 	fmt.Println("ok")
 }
 
+// jicTiles reads tiles from jic's tlog-tiles endpoints for tlog.TileHashReader.
+type jicTiles struct {
+	c     client
+	reads int
+}
+
+// tilePath: tlog's sumdb path (tile/8/L/N[.p/W]) without the height, as
+// C2SP tlog-tiles writes it; entry bundles under tile/entries/N[.p/W].
+func tilePath(t tlog.Tile) string {
+	return strings.Replace(t.Path(), "tile/8/", "tile/", 1)
+}
+
+func entriesPath(t tlog.Tile) string {
+	return strings.Replace(t.Path(), "tile/8/0/", "tile/entries/", 1)
+}
+
+func (r *jicTiles) Height() int { return 8 }
+
+func (r *jicTiles) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, t := range tiles {
+		out[i] = r.c.get("/v1/ledger/" + tilePath(t))
+		r.reads++
+	}
+	return out, nil
+}
+
+func (r *jicTiles) SaveTiles(tiles []tlog.Tile, data [][]byte) {}
+
+func tiles(url, token, vkey string) {
+	c := client{strings.TrimRight(url, "/"), token}
+	verifier, err := note.NewVerifier(vkey)
+	if err != nil {
+		fail("note.NewVerifier(%q): %v", vkey, err)
+	}
+	cp := openCheckpoint(c.get("/v1/ledger/checkpoint"), verifier)
+	n := cp.size
+	// The entries through the JSON API, stored as tlog stores a tree.
+	var stored []tlog.Hash
+	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			if x >= int64(len(stored)) {
+				return nil, fmt.Errorf("hash %d not stored", x)
+			}
+			out[i] = stored[x]
+		}
+		return out, nil
+	})
+	var entries [][]byte
+	for start := int64(0); start < n; {
+		end := start + 1000
+		if end > n {
+			end = n
+		}
+		var page struct {
+			Entries []string `json:"entries"`
+		}
+		if err := json.Unmarshal(c.get(fmt.Sprintf("/v1/ledger/entries?start=%d&end=%d", start, end)), &page); err != nil || len(page.Entries) == 0 {
+			fail("entries?start=%d: %v", start, err)
+		}
+		for _, e := range page.Entries {
+			hs, err := tlog.StoredHashesForRecordHash(int64(len(entries)), tlog.RecordHash([]byte(e)), reader)
+			if err != nil {
+				fail("stored hashes: %v", err)
+			}
+			stored = append(stored, hs...)
+			entries = append(entries, []byte(e))
+		}
+		start += int64(len(page.Entries))
+	}
+	// Every tile of the tree of size n (full and partial, every level).
+	all := tlog.NewTiles(8, 0, n)
+	full, partial, levels := 0, 0, map[int]bool{}
+	for _, t := range all {
+		want, err := tlog.ReadTileData(t, reader)
+		if err != nil {
+			fail("tlog.ReadTileData(%s): %v", t.Path(), err)
+		}
+		got := c.get("/v1/ledger/" + tilePath(t))
+		if !bytes.Equal(got, want) {
+			fail("%s: jic's tile (%d bytes) differs from tlog.ReadTileData (%d bytes)", tilePath(t), len(got), len(want))
+		}
+		levels[t.L] = true
+		if t.W == 256 {
+			full++
+		} else {
+			partial++
+		}
+		if t.L != 0 {
+			continue
+		}
+		bundle := c.get("/v1/ledger/" + entriesPath(t))
+		for k := 0; k < t.W; k++ {
+			if len(bundle) < 2 {
+				fail("%s: ends after %d entries of %d", entriesPath(t), k, t.W)
+			}
+			size := int(binary.BigEndian.Uint16(bundle))
+			if len(bundle) < 2+size {
+				fail("%s: entry %d is cut short", entriesPath(t), k)
+			}
+			i := t.N*256 + int64(k)
+			if !bytes.Equal(bundle[2:2+size], entries[i]) {
+				fail("%s: entry %d differs from /v1/ledger/entries", entriesPath(t), i)
+			}
+			bundle = bundle[2+size:]
+		}
+		if len(bundle) != 0 {
+			fail("%s: %d bytes after its %d entries", entriesPath(t), len(bundle), t.W)
+		}
+	}
+	fmt.Printf("tiles: %d full and %d partial tiles on %d levels equal tlog.ReadTileData; entry bundles equal the entries\n",
+		full, partial, len(levels))
+	// tlog's TileHashReader checks every tile it reads against the signed root.
+	tr := &jicTiles{c: c}
+	thr := tlog.TileHashReader(tlog.Tree{N: n, Hash: cp.root}, tr)
+	root, err := tlog.TreeHash(n, thr)
+	if err != nil || root != cp.root {
+		fail("tlog.TreeHash through jic's tiles = %s, the checkpoint says %s (%v)", root, cp.root, err)
+	}
+	for i := int64(0); i < n; i++ {
+		proof, err := tlog.ProveRecord(n, i, thr)
+		if err != nil {
+			fail("tlog.ProveRecord(%d, %d) through jic's tiles: %v", n, i, err)
+		}
+		if err := tlog.CheckRecord(proof, n, cp.root, i, tlog.RecordHash(entries[i])); err != nil {
+			fail("tlog.CheckRecord(entry %d) with a proof from jic's tiles: %v", i+1, err)
+		}
+	}
+	fmt.Printf("tile hash reader: tlog.TreeHash and %d inclusion proofs from jic's tiles check against the signed root (%d tile reads)\n", n, tr.reads)
+	fmt.Println("ok")
+}
+
 func main() {
 	if len(os.Args) >= 5 && os.Args[1] == "server" {
 		server(os.Args[2], os.Args[3], os.Args[4], os.Args[5:])
+		return
+	}
+	if len(os.Args) == 5 && os.Args[1] == "tiles" {
+		tiles(os.Args[2], os.Args[3], os.Args[4])
 		return
 	}
 	if len(os.Args) == 3 && os.Args[1] == "vectors" {

@@ -165,17 +165,9 @@ func checkCosignature(cp checkpoint, key cosigner) {
 	fail("checkpoint %d: no cosignature by %s", cp.size, key.name)
 }
 
-func server(url, token, vkey string, cosigners []string) {
-	c := client{strings.TrimRight(url, "/"), token}
-	verifier, err := note.NewVerifier(vkey)
-	if err != nil {
-		fail("note.NewVerifier(%q): %v", vkey, err)
-	}
-	cp := openCheckpoint(c.get("/v1/ledger/checkpoint"), verifier)
-	n := cp.size
-	fmt.Printf("checkpoint: %s size %d root %s: note.Open verified the center's signature\n", cp.origin, n, cp.root)
-
-	// Every entry, stored as tlog stores a tree.
+// readEntries fetches the n entries through /v1/ledger/entries and stores
+// their hashes as tlog stores a tree; the reader serves those hashes.
+func readEntries(c client, n int64) ([][]byte, tlog.HashReader) {
 	var stored []tlog.Hash
 	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(idx))
@@ -214,6 +206,26 @@ func server(url, token, vkey string, cosigners []string) {
 		}
 		start += int64(len(page.Entries))
 	}
+	return entries, reader
+}
+
+// latest opens the center's latest checkpoint with its key (note.Open).
+func latest(url, token, vkey string) (client, note.Verifier, checkpoint) {
+	c := client{strings.TrimRight(url, "/"), token}
+	verifier, err := note.NewVerifier(vkey)
+	if err != nil {
+		fail("note.NewVerifier(%q): %v", vkey, err)
+	}
+	return c, verifier, openCheckpoint(c.get("/v1/ledger/checkpoint"), verifier)
+}
+
+func server(url, token, vkey string, cosigners []string) {
+	c, verifier, cp := latest(url, token, vkey)
+	n := cp.size
+	fmt.Printf("checkpoint: %s size %d root %s: note.Open verified the center's signature\n", cp.origin, n, cp.root)
+
+	// Every entry, stored as tlog stores a tree.
+	entries, reader := readEntries(c, n)
 	root, err := tlog.TreeHash(n, reader)
 	if err != nil || root != cp.root {
 		fail("tlog.TreeHash over the %d entries = %s, the checkpoint says %s (%v)", n, root, cp.root, err)
@@ -419,47 +431,10 @@ func (r *jicTiles) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 func (r *jicTiles) SaveTiles(tiles []tlog.Tile, data [][]byte) {}
 
 func tiles(url, token, vkey string) {
-	c := client{strings.TrimRight(url, "/"), token}
-	verifier, err := note.NewVerifier(vkey)
-	if err != nil {
-		fail("note.NewVerifier(%q): %v", vkey, err)
-	}
-	cp := openCheckpoint(c.get("/v1/ledger/checkpoint"), verifier)
+	c, _, cp := latest(url, token, vkey)
 	n := cp.size
 	// The entries through the JSON API, stored as tlog stores a tree.
-	var stored []tlog.Hash
-	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			if x >= int64(len(stored)) {
-				return nil, fmt.Errorf("hash %d not stored", x)
-			}
-			out[i] = stored[x]
-		}
-		return out, nil
-	})
-	var entries [][]byte
-	for start := int64(0); start < n; {
-		end := start + 1000
-		if end > n {
-			end = n
-		}
-		var page struct {
-			Entries []string `json:"entries"`
-		}
-		if err := json.Unmarshal(c.get(fmt.Sprintf("/v1/ledger/entries?start=%d&end=%d", start, end)), &page); err != nil || len(page.Entries) == 0 {
-			fail("entries?start=%d: %v", start, err)
-		}
-		for _, e := range page.Entries {
-			hs, err := tlog.StoredHashesForRecordHash(int64(len(entries)), tlog.RecordHash([]byte(e)), reader)
-			if err != nil {
-				fail("stored hashes: %v", err)
-			}
-			stored = append(stored, hs...)
-			entries = append(entries, []byte(e))
-		}
-		start += int64(len(page.Entries))
-	}
+	entries, reader := readEntries(c, n)
 	// Every tile of the tree of size n (full and partial, every level).
 	all := tlog.NewTiles(8, 0, n)
 	full, partial, levels := 0, 0, map[int]bool{}

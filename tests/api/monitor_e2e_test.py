@@ -94,7 +94,20 @@ class RealFeedTest(unittest.TestCase):
                     self.assertEqual(r.status, 200, r)
                     return r.json["tracks"]
                 want = positions(ULSS7)
-                got = wait_for(lambda: len(tracks()) >= len(want) + 1 and tracks())
+
+                # Each feed is read at its own pace: wait until both files
+                # have gone through once (every aircraft at its last decoded
+                # position), then look.
+                def settled():
+                    ts = tracks()
+                    by = {t["icao24"]: t for t in ts}
+                    last = dict((icao, pts[-1]) for icao, pts in want.items())
+                    last["4d2023"] = want_last("4d2023")
+                    for icao, (lat, lng) in last.items():
+                        if icao not in by or abs(by[icao]["lat"] - lat) > 1e-5 or abs(by[icao]["lng"] - lng) > 1e-5:
+                            return None
+                    return ts
+                got = wait_for(settled, timeout=30) or tracks()
                 by_icao = {t["icao24"]: t for t in got}
                 # Every aircraft of the St Petersburg recording, where its
                 # last decoded position says.

@@ -89,10 +89,26 @@ const Operation* OperationStore::Find(std::string_view id) const {
   return it == by_id_.end() ? nullptr : slots_[it->second].get();
 }
 
+// The index's answers point into memory nobody has touched lately (a volume
+// number's slot, its operation, the volume, its vertices): each is a cache
+// miss, and reading them one candidate after another pays them in series.
+// Asking for each layer for all candidates before reading it overlaps them.
+void OperationStore::Prefetch(const std::vector<uint32_t>& nums) const {
+  for (uint32_t num : nums) __builtin_prefetch(&volumes_[num]);
+  for (uint32_t num : nums) {
+    const VolumeSlot& vs = volumes_[num];
+    __builtin_prefetch(&slots_[vs.slot]);
+    __builtin_prefetch(vs.vol);
+    __builtin_prefetch(reinterpret_cast<const char*>(vs.vol) + 64);
+  }
+  for (uint32_t num : nums) volumes_[num].vol->outline.PrefetchVertices();
+}
+
 void OperationStore::Candidates(const SpaceTimeIndex::Box& query, std::vector<VolumeRef>* out) const {
   thread_local std::vector<uint32_t> nums;
   nums.clear();
   index_.Query(query, &nums);
+  Prefetch(nums);
   for (uint32_t num : nums) {
     const VolumeSlot& vs = volumes_[num];
     out->push_back(VolumeRef{slots_[vs.slot].get(), vs.volume, vs.vol});
@@ -104,6 +120,7 @@ void OperationStore::Candidates(const SpaceTimeIndex::Box& query, std::string_vi
   thread_local std::vector<uint32_t> nums;
   nums.clear();
   index_.Query(query, &nums);
+  Prefetch(nums);
   int skip = -1;
   for (size_t i = 0; i < parties_.size(); ++i) {
     if (parties_[i] == skip_party) skip = static_cast<int>(i);

@@ -55,7 +55,9 @@ inline void NearEdges(const std::vector<S2Point>& ring, const S2Cap& c, double r
   const size_t n = ring.size();
   for (size_t i = 0; i < n; ++i) {
     EdgeBall e = BallOf(ring[i], ring[i + 1 == n ? 0 : i + 1]);
-    if ((e.m - c.center()).Norm() - e.r > lim) continue;
+    // |e.m - centre| - e.r > lim, without a second square root.
+    const double far = lim + e.r;
+    if ((e.m - c.center()).Norm2() > far * far) continue;
     out->push_back(e);
   }
 }

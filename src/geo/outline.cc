@@ -109,8 +109,11 @@ Outline Outline::Polygon(std::vector<S2Point> ring) {
 double Outline::circle_radius_m() const { return AngleToMeters(bound_.GetRadius()); }
 
 bool Outline::Contains(const S2Point& p) const {
-  if (is_circle()) return bound_.Contains(p);
-  if (!bound_.Contains(p)) return false;
+  // S2Cap::Contains, inline: Debian's libs2 is built with its debug checks,
+  // and the out-of-line call spent a third of its time checking that p is
+  // unit length.
+  if (S1ChordAngle(bound_.center(), p) > bound_.radius()) return false;
+  if (is_circle()) return true;
   // Parity of the crossings of the segment from a point known to be outside.
   S2EdgeCrosser crosser(&outside_, &p);
   crosser.RestartAt(&ring_.back());
@@ -227,33 +230,47 @@ S1ChordAngle NearestEdgePair(const Outline& a, const Outline& b, S1ChordAngle li
     for (const EdgeBall& y : eb) v2 = std::min(v2, (*x.a - *y.a).Norm2());
   }
   S1ChordAngle best = v2 < above.length2() ? S1ChordAngle::FromLength2(v2) : above;
-  // Pairs nearest first, by a lower bound of their distance (ArcGapLower:
-  // plain floating point, a trillionth of a radian below the truth), so the
-  // first exact distances (S2's, which decide the bits) are near the answer
-  // and prune the rest.
+  // Pairs by the gap between their edges' balls.
   struct Pair {
-    double gap;
-    const EdgeBall* x;
-    const EdgeBall* y;
+    double lower;  // the edges' balls' gap: a coarse lower bound
+    uint32_t i, j;
   };
-  absl::InlinedVector<S2Point, 48> na, nb;  // the edges' great-circle poles
-  for (const EdgeBall& x : ea) na.push_back(x.a->CrossProd(*x.b).Normalize());
-  for (const EdgeBall& y : eb) nb.push_back(y.a->CrossProd(*y.b).Normalize());
   absl::InlinedVector<Pair, 64> pairs;
   const double cb0 = std::sqrt(best.length2());
   for (size_t i = 0; i < ea.size(); ++i) {
     const EdgeBall& x = ea[i];
     for (size_t j = 0; j < eb.size(); ++j) {
       const EdgeBall& y = eb[j];
-      if ((x.m - y.m).Norm() - x.r - y.r > cb0 + kSlack) continue;
-      const double gap = ArcGapLower(*x.a, *x.b, na[i], *y.a, *y.b, nb[j]);
-      if (gap <= cb0 + kSlack) pairs.push_back({gap, &x, &y});
+      // |x.m - y.m| - x.r - y.r > cb0 (+ slack), without the square root.
+      const double far = cb0 + kSlack + x.r + y.r;
+      const double d2 = (x.m - y.m).Norm2();
+      if (d2 > far * far) continue;
+      pairs.push_back({std::sqrt(d2) - x.r - y.r, static_cast<uint32_t>(i), static_cast<uint32_t>(j)});
     }
   }
-  std::sort(pairs.begin(), pairs.end(), [](const Pair& p, const Pair& q) { return p.gap < q.gap; });
+  std::sort(pairs.begin(), pairs.end(),
+            [](const Pair& p, const Pair& q) { return p.lower < q.lower; });
+  // Nearest balls first: the first exact distances (S2's, which decide the
+  // bits) are near the answer, and the rest fall to the balls' bound or to
+  // the tighter arcs' bound (ArcGapLower: plain floating point, a trillionth
+  // of a radian below the truth) before S2 is asked.
+  absl::InlinedVector<S2Point, 48> na(ea.size()), nb(eb.size());  // poles, made on first use
+  absl::InlinedVector<bool, 48> has_na(ea.size(), false), has_nb(eb.size(), false);
   for (const Pair& pr : pairs) {
-    if (pr.gap > std::sqrt(best.length2()) + kSlack) break;
-    S2::UpdateEdgePairMinDistance(*pr.x->a, *pr.x->b, *pr.y->a, *pr.y->b, &best);
+    const double cb = std::sqrt(best.length2()) + kSlack;
+    if (pr.lower > cb) break;
+    const EdgeBall& x = ea[pr.i];
+    const EdgeBall& y = eb[pr.j];
+    if (!has_na[pr.i]) {
+      na[pr.i] = x.a->CrossProd(*x.b).Normalize();
+      has_na[pr.i] = true;
+    }
+    if (!has_nb[pr.j]) {
+      nb[pr.j] = y.a->CrossProd(*y.b).Normalize();
+      has_nb[pr.j] = true;
+    }
+    if (ArcGapLower(*x.a, *x.b, na[pr.i], *y.a, *y.b, nb[pr.j]) > cb) continue;
+    S2::UpdateEdgePairMinDistance(*x.a, *x.b, *y.a, *y.b, &best);
     if (best == S1ChordAngle::Zero()) break;
   }
   return best;

@@ -75,6 +75,7 @@ class OperationStore {
  private:
   void Index(uint32_t slot);
   void Unindex(uint32_t slot);
+  void Prefetch(const std::vector<uint32_t>& nums) const;
 
   std::vector<std::unique_ptr<Operation>> slots_;
   std::vector<uint32_t> free_slots_;

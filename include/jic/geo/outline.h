@@ -50,6 +50,15 @@ class Outline {
   // Distance from `p` to the region; zero inside.
   S1Angle Distance(const S2Point& p) const;
 
+  // Asks the CPU to start loading the first vertices, so that a caller about
+  // to test many outlines found by an index overlaps their cache misses.
+  void PrefetchVertices() const {
+    const char* p = reinterpret_cast<const char*>(ring_.data());
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + 64);
+    __builtin_prefetch(p + 128);
+  }
+
   // Heap bytes owned (vertices), for the index's memory accounting.
   size_t HeapBytes() const { return ring_.capacity() * sizeof(S2Point); }
 

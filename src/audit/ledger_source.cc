@@ -251,6 +251,64 @@ Status HttpLedger::GetEntries(uint64_t start, uint64_t end, std::vector<std::str
   return Status::Ok();
 }
 
+std::string TileIndexPath(uint64_t index) {
+  auto three = [](uint64_t d) {
+    std::string e = std::to_string(d);
+    return std::string(3 - e.size(), '0') + e;
+  };
+  std::string path = three(index % 1000);
+  for (index /= 1000; index > 0; index /= 1000) path = "x" + three(index % 1000) + "/" + path;
+  return path;
+}
+
+Status SplitEntryBundle(std::string_view bundle, uint64_t expected, uint64_t skip,
+                        std::vector<std::string>* out) {
+  uint64_t k = 0;
+  size_t pos = 0;
+  while (pos < bundle.size()) {
+    if (bundle.size() - pos < 2) {
+      return Status::IoError("entry bundle: entry " + std::to_string(k) + " is cut in its length");
+    }
+    const size_t len = (static_cast<size_t>(static_cast<unsigned char>(bundle[pos])) << 8) |
+                       static_cast<unsigned char>(bundle[pos + 1]);
+    pos += 2;
+    if (bundle.size() - pos < len) {
+      return Status::IoError("entry bundle: entry " + std::to_string(k) + " is cut (" + std::to_string(len) +
+                             " bytes announced, " + std::to_string(bundle.size() - pos) + " left)");
+    }
+    if (k >= skip && k < expected) out->emplace_back(bundle.substr(pos, len));
+    pos += len;
+    ++k;
+  }
+  if (k != expected) {
+    return Status::IoError("entry bundle: " + std::to_string(k) + " entries, expected " + std::to_string(expected));
+  }
+  return Status::Ok();
+}
+
+Status HttpLedger::GetEntriesByTiles(uint64_t start, uint64_t end, std::vector<std::string>* out) {
+  while (start < end) {
+    const uint64_t tile = start / 256, first = tile * 256;
+    const uint64_t width = std::min<uint64_t>(256, end - first);
+    const std::string path = "/v1/ledger/tile/entries/" + TileIndexPath(tile) +
+                             (width < 256 ? ".p/" + std::to_string(width) : "");
+    HttpClient::Response r = http_->Get(path);
+    if (r.status == 422) {  // an entry too large for a bundle
+      if (Status s = GetEntries(start, first + width, out); !s.ok()) return s;
+    } else if (r.status == 200) {
+      if (Status s = SplitEntryBundle(r.body, width, start - first, out); !s.ok()) {
+        return Status::IoError("GET " + path + ": " + s.ToString());
+      }
+    } else if (r.status == 0) {
+      return Status::IoError("GET " + path + ": no answer from " + http_->url());
+    } else {
+      return Status::IoError("GET " + path + ": HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 300));
+    }
+    start = first + width;
+  }
+  return Status::Ok();
+}
+
 Result<InclusionProof> HttpLedger::GetInclusion(uint64_t index, uint64_t size) {
   Result<std::string> body =
       GetOk("/v1/ledger/proof/inclusion?index=" + std::to_string(index) + "&size=" + std::to_string(size),

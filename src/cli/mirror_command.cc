@@ -136,8 +136,9 @@ class Mirror {
         }
       }
     }
-    // The new entries, hashed as they come; kept only when they give the
-    // signed root.
+    // The new entries, read through the tiles' entry bundles (immutable, so
+    // cacheable in front of the center) and hashed as they come; kept only
+    // when they give the signed root.
     const std::string entries_path = Path(audit::kEntriesFile);
     std::string lines, hashes;
     uint64_t at = m;
@@ -145,7 +146,7 @@ class Mirror {
     while (at < n) {
       std::vector<std::string> page;
       const uint64_t e = std::min(n, at + 10 * audit::kEntriesPerPage);
-      if (Status s = http_->GetEntries(at, e, &page); !s.ok()) {
+      if (Status s = http_->GetEntriesByTiles(at, e, &page); !s.ok()) {
         rollback();
         return Error(s.ToString());
       }

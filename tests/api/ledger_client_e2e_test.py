@@ -8,8 +8,11 @@ center rewriting an entry and recomputing its tree — each detected and named.
 
 Run: python3 -m unittest -v ledger_client_e2e_test (from tests/api), or ctest.
 """
+import copy
 import json
+import math
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -223,6 +226,49 @@ class LedgerClientTest(unittest.TestCase):
         # The entries are the center's exact bytes.
         got = json.loads(self.center.get("/v1/ledger/entries?start=0&end=3", user="una").raw)["entries"]
         self.assertEqual([l.decode() for l in read_lines(os.path.join(folder, "entries.jsonl"))[:3]], got)
+
+    def requests(self, route, status):
+        """GETs of `route` the center answered with `status`, from its /metrics."""
+        raw = self.center.get("/metrics", user="sam").raw
+        m = re.search(r'^jic_http_requests_total\{route="%s",method="GET",status="%d"\} (\d+)$'
+                      % (re.escape(route), status), raw, re.M)
+        return int(m.group(1)) if m else 0
+
+    def test_mirror_reads_through_the_tiles_entry_bundles(self):
+        bundles, entries = "/v1/ledger/tile/entries/{index}", "/v1/ledger/entries"
+        # An entry too large for a bundle (a 3,000-vertex outline: over 65,535
+        # bytes), so that one bundle must be read through /v1/ledger/entries.
+        op = copy.deepcopy(scenario_operations()[0][1])
+        op["id"] = "op-many-vertices"
+        op["volumes"][0]["volume"]["outline_polygon"]["vertices"] = [
+            {"lat": round(35.95 + 0.09 * math.sin(2 * math.pi * k / 3000), 9),
+             "lng": round(39.0 + 0.11 * math.cos(2 * math.pi * k / 3000), 9)} for k in range(3000)]
+        size = self.center.get("/v1/ledger", user="una").json["size"]
+        r = self.center.post("/v1/operations", op, user="pat")
+        self.assertIn(r.status, (200, 201), r)
+        big = self.center.get("/v1/ledger/entries?start=%d&end=%d" % (size, size + 1), user="una").json
+        self.assertGreater(len(big["entries"][0]), 65535)
+        grow(self.center, size + 300)  # a full bundle and a partial one at least
+        before = (self.requests(bundles, 200), self.requests(bundles, 422), self.requests(entries, 200))
+        folder = self.export("through-tiles")
+        n = len(read_lines(os.path.join(folder, "entries.jsonl")))
+        after = (self.requests(bundles, 200), self.requests(bundles, 422), self.requests(entries, 200))
+        # One bundle per 256 entries, but the one holding the large entry,
+        # which was read page by page instead.
+        self.assertEqual(after[0] - before[0], (n + 255) // 256 - 1)
+        self.assertEqual(after[1] - before[1], 1)
+        self.assertGreaterEqual(after[2] - before[2], 1)
+        # Extending it: the partial bundle it ended in is read again, its
+        # known entries skipped.
+        grow(self.center, n + 7)
+        r = self.mirror(folder)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = len(read_lines(os.path.join(folder, "entries.jsonl")))
+        self.assertIn("consistent with %d, %d new entries" % (n, m - n), r.stdout)
+        self.assertEqual(self.verify("--dir", folder).returncode, 0)
+        got = json.loads(self.center.get("/v1/ledger/entries?start=%d&end=%d" % (n - 2, m), user="una").raw)
+        self.assertEqual([l.decode() for l in read_lines(os.path.join(folder, "entries.jsonl"))[n - 2:m]],
+                         got["entries"])
 
     def test_mirror_refuses_an_altered_local_copy(self):
         folder = self.export("altered-local")

@@ -87,6 +87,11 @@ class HttpLedger {
   Result<std::string> GetBody(const std::string& path) { return GetOk(path, path.c_str()); }
   // Leaves [start, end), every page of the range (end - start entries, or an error).
   Status GetEntries(uint64_t start, uint64_t end, std::vector<std::string>* out);
+  // The same leaves through C2SP tlog-tiles entry bundles
+  // (/v1/ledger/tile/entries/<N>[.p/<W>]: immutable, so any cache or CDN in
+  // front of the center can serve them); a bundle the center cannot make
+  // (an entry over 65,535 bytes: HTTP 422) is read through GetEntries.
+  Status GetEntriesByTiles(uint64_t start, uint64_t end, std::vector<std::string>* out);
   Result<InclusionProof> GetInclusion(uint64_t index, uint64_t size);
   Result<std::vector<std::string>> GetConsistency(uint64_t first, uint64_t second);
   // POST /v1/ledger/cosignatures; the reply's status and body.
@@ -97,6 +102,16 @@ class HttpLedger {
   Result<std::string> GetOk(const std::string& path, const char* what);
   std::unique_ptr<HttpClient> http_;
 };
+
+// A tile index as C2SP tlog-tiles writes it in a path: three-digit
+// elements, all but the last after an "x" (1234067: x001/x234/067).
+std::string TileIndexPath(uint64_t index);
+
+// Splits an entry bundle (each entry behind its length, a big-endian uint16)
+// into *out, skipping the first `skip` entries; `expected` is how many the
+// bundle must hold.
+Status SplitEntryBundle(std::string_view bundle, uint64_t expected, uint64_t skip,
+                        std::vector<std::string>* out);
 
 // DIR/entries.jsonl, read in order.
 class EntryFileReader {

@@ -90,7 +90,7 @@ const Operation* OperationStore::Find(std::string_view id) const {
 }
 
 // The index's answers point into memory nobody has touched lately (a volume
-// number's slot, its operation, the volume, its vertices): each is a cache
+// number's slot, the volume, its vertices, its operation): each is a cache
 // miss, and reading them one candidate after another pays them in series.
 // Asking for each layer for all candidates before reading it overlaps them.
 void OperationStore::Prefetch(const std::vector<uint32_t>& nums) const {
@@ -101,7 +101,16 @@ void OperationStore::Prefetch(const std::vector<uint32_t>& nums) const {
     __builtin_prefetch(vs.vol);
     __builtin_prefetch(reinterpret_cast<const char*>(vs.vol) + 64);
   }
-  for (uint32_t num : nums) volumes_[num].vol->outline.PrefetchVertices();
+  for (uint32_t num : nums) {
+    const VolumeSlot& vs = volumes_[num];
+    vs.vol->outline.PrefetchVertices();
+    // The operation: decide() reads its id, state, operator and category
+    // for every candidate that conflicts.
+    const char* op = reinterpret_cast<const char*>(slots_[vs.slot].get());
+    __builtin_prefetch(op);
+    __builtin_prefetch(op + 64);
+    __builtin_prefetch(op + 128);
+  }
 }
 
 void OperationStore::Candidates(const SpaceTimeIndex::Box& query, std::vector<VolumeRef>* out) const {

@@ -53,6 +53,7 @@ class Outline {
   // Asks the CPU to start loading the first vertices, so that a caller about
   // to test many outlines found by an index overlaps their cache misses.
   void PrefetchVertices() const {
+    if (ring_.empty()) return;  // a circle: no vertices (and no pointer to offset)
     const char* p = reinterpret_cast<const char*>(ring_.data());
     __builtin_prefetch(p);
     __builtin_prefetch(p + 64);

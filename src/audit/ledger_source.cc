@@ -166,10 +166,13 @@ int HttpClient::ReadResponse(std::string* body) {
 // --- HttpLedger -----------------------------------------------------------
 
 Result<std::string> HttpLedger::GetOk(const std::string& path, const char* what) {
-  HttpClient::Response r = http_->Get(path);
-  if (r.status == 0) return Status::IoError(std::string(what) + ": no answer from " + http_->url());
+  return OkBody(http_->Get(path), what);
+}
+
+Result<std::string> HttpLedger::OkBody(HttpClient::Response r, const std::string& what) const {
+  if (r.status == 0) return Status::IoError(what + ": no answer from " + http_->url());
   if (r.status != 200) {
-    return Status::IoError(std::string(what) + ": HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 300));
+    return Status::IoError(what + ": HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 300));
   }
   return std::move(r.body);
 }
@@ -295,14 +298,12 @@ Status HttpLedger::GetEntriesByTiles(uint64_t start, uint64_t end, std::vector<s
     HttpClient::Response r = http_->Get(path);
     if (r.status == 422) {  // an entry too large for a bundle
       if (Status s = GetEntries(start, first + width, out); !s.ok()) return s;
-    } else if (r.status == 200) {
-      if (Status s = SplitEntryBundle(r.body, width, start - first, out); !s.ok()) {
+    } else {
+      Result<std::string> bundle = OkBody(std::move(r), "GET " + path);
+      if (!bundle.ok()) return bundle.status();
+      if (Status s = SplitEntryBundle(*bundle, width, start - first, out); !s.ok()) {
         return Status::IoError("GET " + path + ": " + s.ToString());
       }
-    } else if (r.status == 0) {
-      return Status::IoError("GET " + path + ": no answer from " + http_->url());
-    } else {
-      return Status::IoError("GET " + path + ": HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 300));
     }
     start = first + width;
   }

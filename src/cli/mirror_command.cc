@@ -145,7 +145,9 @@ class Mirror {
     auto rollback = [&] { tree_.Truncate(m); };
     while (at < n) {
       std::vector<std::string> page;
-      const uint64_t e = std::min(n, at + 10 * audit::kEntriesPerPage);
+      // Whole bundles (40 of 256 entries) per round, so that no bundle but
+      // the last is fetched twice.
+      const uint64_t e = std::min(n, (at / 256 + 40) * 256);
       if (Status s = http_->GetEntriesByTiles(at, e, &page); !s.ok()) {
         rollback();
         return Error(s.ToString());

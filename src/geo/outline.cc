@@ -254,22 +254,19 @@ S1ChordAngle NearestEdgePair(const Outline& a, const Outline& b, S1ChordAngle li
   // bits) are near the answer, and the rest fall to the balls' bound or to
   // the tighter arcs' bound (ArcGapLower: plain floating point, a trillionth
   // of a radian below the truth) before S2 is asked.
-  absl::InlinedVector<S2Point, 48> na(ea.size()), nb(eb.size());  // poles, made on first use
-  absl::InlinedVector<bool, 48> has_na(ea.size(), false), has_nb(eb.size(), false);
+  // The edges' great-circle poles, made on first use (zero: not yet; an
+  // edge of a valid ring has a non-zero pole).
+  absl::InlinedVector<S2Point, 48> na(ea.size()), nb(eb.size());
+  auto pole = [](S2Point& cached, const EdgeBall& e) -> const S2Point& {
+    if (cached == S2Point()) cached = e.a->CrossProd(*e.b).Normalize();
+    return cached;
+  };
   for (const Pair& pr : pairs) {
     const double cb = std::sqrt(best.length2()) + kSlack;
     if (pr.lower > cb) break;
     const EdgeBall& x = ea[pr.i];
     const EdgeBall& y = eb[pr.j];
-    if (!has_na[pr.i]) {
-      na[pr.i] = x.a->CrossProd(*x.b).Normalize();
-      has_na[pr.i] = true;
-    }
-    if (!has_nb[pr.j]) {
-      nb[pr.j] = y.a->CrossProd(*y.b).Normalize();
-      has_nb[pr.j] = true;
-    }
-    if (ArcGapLower(*x.a, *x.b, na[pr.i], *y.a, *y.b, nb[pr.j]) > cb) continue;
+    if (ArcGapLower(*x.a, *x.b, pole(na[pr.i], x), *y.a, *y.b, pole(nb[pr.j], y)) > cb) continue;
     S2::UpdateEdgePairMinDistance(*x.a, *x.b, *y.a, *y.b, &best);
     if (best == S1ChordAngle::Zero()) break;
   }

@@ -100,6 +100,8 @@ class HttpLedger {
 
  private:
   Result<std::string> GetOk(const std::string& path, const char* what);
+  // A 200's body, else an error naming `what` and the status.
+  Result<std::string> OkBody(HttpClient::Response r, const std::string& what) const;
   std::unique_ptr<HttpClient> http_;
 };
 

@@ -2,7 +2,7 @@
 // with 1,000 areas, 10,000 active operations and 5,000 live tracks.
 //
 //   jic_monitor_bench [--areas 1000] [--operations 10000] [--tracks 5000] [--reports 1000000]
-//                     [--reference]
+//                     [--rounds 1] [--reference]
 //
 // The workload: an agreement of two parties over a 10 x 15 degree region
 // (30-40 N, 30-45 E, ~1.4 M km2) with `areas` areas: three in four
@@ -17,17 +17,22 @@
 // straight at 80-250 m/s, 1,000-10,000 m, each reporting once a second of
 // report time, the reports of one second spread over it and in time order.
 // Ten rounds warm up (every track confirmed, the area index built); then
-// `reports` reports are timed, one Process call for all of them.
+// `reports` reports are timed, one Process call for all of them, or with
+// --rounds K one call for each K-th of them, in turn: "rounds_per_s" lists
+// each call's rate, so that a quiet moment on a shared machine shows (A/B
+// comparisons take the best round of each).
 // --reference runs ReferenceMonitor (reference_monitor.h, the first monitor,
 // with its 1 degree grid) on the same reports instead.
 //
 // Prints one JSON line: {"name":"monitor","reports_per_s":...,...}.
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -58,6 +63,7 @@ std::string Icao(int party, int i) {
 int main(int argc, char** argv) {
   int areas = 1000, operations = 10000, tracks = 5000;
   long reports = 1000000;
+  int rounds = 1;
   bool reference = false;
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--reference") reference = true;
@@ -72,6 +78,7 @@ int main(int argc, char** argv) {
     if (k == "--operations") operations = std::atoi(argv[i + 1]);
     if (k == "--tracks") tracks = std::atoi(argv[i + 1]);
     if (k == "--reports") reports = std::atol(argv[i + 1]);
+    if (k == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
   }
   std::mt19937_64 rng(20250101);
   std::uniform_real_distribution<double> lat_d(30, 40), lng_d(30, 45), u(0, 1);
@@ -163,9 +170,10 @@ int main(int argc, char** argv) {
   };
   std::vector<monitor::AlertTransition> out;
   const double k = 111195.0;
+  long made = 0;  // reports made so far: time runs on from one batch to the next
   auto make = [&](long n) {
     batch.clear();
-    for (long j = 0; j < n; ++j) {
+    for (long j = made; j < made + n; ++j) {
       Plane& p = planes[static_cast<size_t>(j % tracks)];
       const double t = static_cast<double>(j / tracks);
       p.lat += p.gs * std::cos(p.trk * M_PI / 180) / k;
@@ -180,14 +188,24 @@ int main(int argc, char** argv) {
       r.time = t0 + Duration::Micros(static_cast<int64_t>(t * 1e6) + (j % tracks) * 100);
       batch.push_back(std::move(r));
     }
+    made += n;
   };
   make(static_cast<long>(tracks) * 10);  // warm up: every track confirmed
   process(batch, &out);
   make(reports);
   out.clear();
-  auto s0 = std::chrono::steady_clock::now();
-  process(batch, &out);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+  double secs = 0;
+  std::string per_round;
+  const std::span<const monitor::TrackReport> all(batch);
+  for (int k = 0; k < rounds; ++k) {
+    const size_t from = all.size() * static_cast<size_t>(k) / static_cast<size_t>(rounds);
+    const size_t to = all.size() * static_cast<size_t>(k + 1) / static_cast<size_t>(rounds);
+    auto s0 = std::chrono::steady_clock::now();
+    process(all.subspan(from, to - from), &out);
+    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+    secs += t;
+    per_round += (k ? "," : "") + std::to_string(static_cast<long>(static_cast<double>(to - from) / t));
+  }
   const auto st = reference ? ref.stats() : fast.stats();
   const size_t track_count = reference ? ref.track_count() : fast.track_count();
   size_t by_type[4] = {0, 0, 0, 0};
@@ -198,9 +216,9 @@ int main(int argc, char** argv) {
   }
   std::printf("{\"name\":\"monitor\",\"areas\":%d,\"operations\":%d,\"tracks\":%zu,"
               "\"reports\":%ld,\"seconds\":%.3f,\"reports_per_s\":%.0f,\"transitions\":%zu,\"raised\":%llu,"
-              "\"raised_unreported\":%zu,\"raised_nonconformance\":%zu,\"raised_area\":%zu,\"raised_separation\":%zu,\"impl\":\"%s\"}\n",
+              "\"raised_unreported\":%zu,\"raised_nonconformance\":%zu,\"raised_area\":%zu,\"raised_separation\":%zu,\"out_of_order\":%llu,\"rounds_per_s\":[%s],\"impl\":\"%s\"}\n",
               areas, operations, track_count, reports, secs, reports / secs,
               out.size(), static_cast<unsigned long long>(st.raised), by_type[0], by_type[1], by_type[2], by_type[3],
-              reference ? "reference" : "monitor");
+              static_cast<unsigned long long>(st.out_of_order), per_round.c_str(), reference ? "reference" : "monitor");
   return 0;
 }

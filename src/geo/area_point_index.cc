@@ -624,15 +624,16 @@ std::vector<const AreaRegion*> Pointers(std::span<const AreaRegion> areas) {
 AreaPointIndex::AreaPointIndex(std::span<const AreaRegion> areas, const Options& options)
     : AreaPointIndex(std::span<const AreaRegion* const>(Pointers(areas)), options) {}
 
-bool AreaPointIndex::PolygonContains(const uint32_t* item, const S2Point& center,
-                                     const S2Point& p) const {
-  const Chain one{item[1], item[2]};
-  const Chain* chains = &one;
-  size_t num_chains = 1;
-  if (item[2] & kManyChains) {
-    chains = &chains_[item[1]];
-    num_chains = item[2] & ~kManyChains;
-  }
+std::span<const AreaPointIndex::Chain> AreaPointIndex::ChainsOf(const uint32_t* item, Chain* one) const {
+  if (item[2] & kManyChains) return {&chains_[item[1]], item[2] & ~kManyChains};
+  *one = Chain{item[1], item[2]};
+  return {one, 1};
+}
+
+bool AreaPointIndex::InsideByParity(const uint32_t* item, const S2Point& center, const S2Point& p,
+                                    bool* near_edge) const {
+  Chain one;
+  const std::span<const Chain> chains = ChainsOf(item, &one);
   // Inside by the semi-open model: the centre's answer, flipped at every
   // crossing of the segment from the centre to p (which lies in the cell),
   // as S2ContainsPointQuery counts them. Most edges are settled here by
@@ -641,16 +642,15 @@ bool AreaPointIndex::PolygonContains(const uint32_t* item, const S2Point& center
   // EdgeOrVertexCrossing. Edges whose great circle passes near p are noted
   // for the distance test.
   bool inside = (item[0] & 3) == kCenterIn;
-  bool near = false;
   const S2Point cp = center.CrossProd(p);
-  for (size_t c = 0; c < num_chains; ++c) {
-    const S2Point* v = &vertices_[chains[c].first];
+  for (const Chain& chain : chains) {
+    const S2Point* v = &vertices_[chain.first];
     double dv = cp.DotProd(v[0]);
-    for (uint32_t e = 0; e < chains[c].edges; ++e) {
+    for (uint32_t e = 0; e < chain.edges; ++e) {
       const double dw = cp.DotProd(v[e + 1]);
       const S2Point n = v[e].CrossProd(v[e + 1]);
       const double np = n.DotProd(p);
-      near |= MayBeNear(n, np);
+      *near_edge |= MayBeNear(n, np);
       const bool apart = (dv > kDetError && dw > kDetError) || (dv < -kDetError && dw < -kDetError);
       dv = dw;
       if (apart) continue;
@@ -660,12 +660,20 @@ bool AreaPointIndex::PolygonContains(const uint32_t* item, const S2Point& center
       inside ^= crosser.EdgeOrVertexCrossing(&v[e], &v[e + 1]);
     }
   }
-  if (inside) return true;
+  return inside;
+}
+
+bool AreaPointIndex::PolygonContains(const uint32_t* item, const S2Point& center,
+                                     const S2Point& p) const {
+  bool near = false;
+  if (InsideByParity(item, center, p, &near)) return true;
   if (!near) return false;
   // Within 1 mm of an edge, by the same computation as S2ClosestEdgeQuery's.
-  for (size_t c = 0; c < num_chains; ++c) {
-    const S2Point* v = &vertices_[chains[c].first];
-    for (uint32_t e = 0; e < chains[c].edges; ++e) {
+  Chain one;
+  const std::span<const Chain> chains = ChainsOf(item, &one);
+  for (const Chain& chain : chains) {
+    const S2Point* v = &vertices_[chain.first];
+    for (uint32_t e = 0; e < chain.edges; ++e) {
       const S2Point n = v[e].CrossProd(v[e + 1]);
       if (!MayBeNear(n, n.DotProd(p))) continue;
       S1ChordAngle best = EdgeLimit();
@@ -673,6 +681,49 @@ bool AreaPointIndex::PolygonContains(const uint32_t* item, const S2Point& center
     }
   }
   return false;
+}
+
+AreaPointIndex::Verdict AreaPointIndex::PolygonVerdict(const uint32_t* item, const S2Point& center,
+                                                       const S2Point& p) const {
+  Chain one;
+  const std::span<const Chain> chains = ChainsOf(item, &one);
+  // The parity is exact: inside means inside for any caller. Outside, the
+  // distance to the nearest edge decides, against the limit.
+  bool near = false;
+  if (InsideByParity(item, center, p, &near)) return kIn;
+  if (!near) return kOut;  // every edge's great circle is beyond 2 mm
+  S1ChordAngle best = S1ChordAngle::Infinity();
+  for (const Chain& chain : chains) {
+    const S2Point* v = &vertices_[chain.first];
+    for (uint32_t e = 0; e < chain.edges; ++e) {
+      const S2Point n = v[e].CrossProd(v[e + 1]);
+      if (!MayBeNear(n, n.DotProd(p))) continue;
+      S2::UpdateMinDistance(p, v[e], v[e + 1], &best);
+    }
+  }
+  if (best.is_infinity()) return kOut;
+  // Chord lengths: at a millimetre they equal the angles to 1e-27.
+  const double d = std::sqrt(best.length2());
+  const double limit = std::sqrt(MetersToChord(kToleranceM).length2());
+  if (d < limit - kUnsureRad) return kIn;
+  if (d > limit + kUnsureRad) return kOut;
+  return kUnsure;
+}
+
+AreaPointIndex::Verdict AreaPointIndex::BoundaryVerdict(const uint32_t* item, uint64_t leaf, int level,
+                                                        const S2Point& p, CenterCache* center) const {
+  if ((item[0] & 3) == kDisc) {
+    const Disc& d = discs_[item[1]];
+    const double a = S1Angle(d.center, p).radians();
+    if (a < d.limit_rad - kUnsureRad) return kIn;
+    if (a > d.limit_rad + kUnsureRad) return kOut;
+    return kUnsure;
+  }
+  if (!center->valid) {
+    center->center = S2CellId(leaf).parent(level).ToPoint();
+    center->valid = true;
+  }
+  return PolygonVerdict(item, center->center, p);
 }
 
 bool AreaPointIndex::BoundaryContains(const uint32_t* item, uint64_t leaf, int level,

@@ -752,19 +752,30 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     approx[0] = p;
     double path_rad = 0;
     bool polar = std::fabs(r3.lat_deg) > 89;
-    if (moving) {
+    if (moving && !polar) {
       path_rad = *r3.gs_mps * mon.lookahead_s / geo::kEarthRadiusM;
-      const double lat = r3.lat_deg * kPi / 180, lng = r3.lng_deg * kPi / 180;
+      // The local north and east from p itself (p = (cos lat cos lng,
+      // cos lat sin lng, sin lat); |lat| <= 89 here), and the samples by
+      // rotating one step at a time: a few ulps off, where the caps carry a
+      // 100 m margin, for two sines and cosines instead of eight.
+      const double cos_lat = std::sqrt(p.x() * p.x() + p.y() * p.y());
+      const double cos_lng = p.x() / cos_lat, sin_lng = p.y() / cos_lat;
+      const S2Point north(-p.z() * cos_lng, -p.z() * sin_lng, cos_lat);
+      const S2Point east(-sin_lng, cos_lng, 0);
       const double b = *r3.track_deg * kPi / 180;
-      const S2Point north(-std::sin(lat) * std::cos(lng), -std::sin(lat) * std::sin(lng),
-                          std::cos(lat));
-      const S2Point east(-std::sin(lng), std::cos(lng), 0);
       const S2Point dir = north * std::cos(b) + east * std::sin(b);
+      const double step = path_rad / kSteps;
+      const double c1 = std::cos(step), s1 = std::sin(step);
+      double ck = 1, sk = 0;
       for (int k = 1; k <= kSteps; ++k) {
-        const double a = path_rad * k / kSteps;
-        approx[k] = p * std::cos(a) + dir * std::sin(a);
+        const double c = ck * c1 - sk * s1;
+        sk = sk * c1 + ck * s1;
+        ck = c;
+        approx[k] = p * ck + dir * sk;
       }
       if (path_rad > 1) polar = true;  // absurd speeds: no prefilter
+    } else if (moving) {
+      path_rad = *r3.gs_mps * mon.lookahead_s / geo::kEarthRadiusM;
     }
     // Candidates: the reject set's areas listed in the cells the path's
     // cap meets, and the ones listed everywhere.

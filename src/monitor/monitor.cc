@@ -298,7 +298,6 @@ struct Monitor::State {
   std::vector<Condition> holds;
   std::vector<AlertKey> evaluated, held, unheld;
   std::vector<int> inside, predicted, near_areas;
-  std::vector<const SepCell*> near_cells;
   std::vector<std::string> key_strings;
 };
 
@@ -917,10 +916,6 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     // hypot(x, y) > h for certain when x^2 + y^2 exceeds this (rounding is
     // ~1e-16 relative): most candidates are decided without hypot.
     const double h2 = h >= 0 ? h * h * (1 + 1e-9) : INFINITY;
-    // The cells first, their records' first lines fetched together (they
-    // are scattered over the heap, and each would otherwise be a miss in turn).
-    std::vector<const SepCell*>& near_cells = st.near_cells;
-    near_cells.clear();
     for (const uint32_t other_party : st.grid_parties) {
       if (other_party == party) continue;
       for (int64_t row = r0; row <= r1; ++row) {
@@ -929,18 +924,6 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
           auto cell_it = st.cell_ix.find(CellKey(row, wc, other_party));
           if (cell_it == st.cell_ix.end()) continue;
           const SepCell& cell = st.cells[cell_it->second];
-          if (cell.hot.empty()) continue;
-          const char* h = reinterpret_cast<const char*>(cell.hot.data());
-          const size_t bytes = cell.hot.size() * sizeof(SepHot);
-          for (size_t off = 0; off < bytes && off < 512; off += 64) __builtin_prefetch(h + off);
-          near_cells.push_back(&cell);
-        }
-      }
-    }
-    {
-      {
-        for (const SepCell* cell_p : near_cells) {
-          const SepCell& cell = *cell_p;
           const size_t n = cell.hot.size();
           for (size_t i = 0; i < n; ++i) {
             const SepHot& q = cell.hot[i];

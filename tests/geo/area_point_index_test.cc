@@ -189,7 +189,7 @@ void ExpectCandidatesAgree(const AreaPointIndex& index, std::span<const AreaRegi
     const auto it = std::find_if(visited.begin(), visited.end(),
                                  [i](const auto& v) { return v.first == static_cast<int>(i); });
     const bool listed = std::find(want.begin(), want.end(), static_cast<int>(i)) != want.end();
-    if (ask_region ? false : it == visited.end() && !listed) continue;
+    if (!ask_region && it == visited.end() && !listed) continue;
     const bool met = ask_region ? MonitorMeets(areas[i], p) : listed;
     if (it != visited.end() && !it->second) {
       ++*unsure;
@@ -197,7 +197,7 @@ void ExpectCandidatesAgree(const AreaPointIndex& index, std::span<const AreaRegi
                            ? S1Angle(areas[i].bound().center(), p).radians() -
                                  areas[i].bound().GetRadius().radians()
                            : std::sqrt(S1ChordAngle(areas[i].polygon()->GetDistanceToBoundary(p)).length2());
-      if (std::fabs(std::fabs(d) - kToleranceM / kEarthRadiusM) > 1e-11 && ++*failures <= 10) {
+      if (std::fabs(std::fabs(d) - kToleranceM / kEarthRadiusM) > 1e-12 && ++*failures <= 10) {
         ADD_FAILURE() << "at " << S2LatLng(p) << ": area " << i << " left to the caller "
                       << (std::fabs(d) * kEarthRadiusM - kToleranceM) * 1e6 << " µm from the limit";
       }
@@ -206,7 +206,8 @@ void ExpectCandidatesAgree(const AreaPointIndex& index, std::span<const AreaRegi
     const bool said = it != visited.end();
     if (said != met && ++*failures <= 10) {
       ADD_FAILURE() << "at " << S2LatLng(p) << ": area " << i << (said ? " certainly met" : " left out")
-                    << " by VisitCandidates, WithinDistance says " << met;
+                    << " by VisitCandidates; " << (ask_region ? "WithinDistance" : "Contains")
+                    << " says " << met;
     }
   }
   if (!std::is_sorted(visited.begin(), visited.end()) && ++*failures <= 10) {

@@ -663,44 +663,40 @@ bool AreaPointIndex::InsideByParity(const uint32_t* item, const S2Point& center,
   return inside;
 }
 
+bool AreaPointIndex::LowerToNearEdges(const uint32_t* item, const S2Point& p, S1ChordAngle* best,
+                                      S1ChordAngle stop) const {
+  Chain one;
+  for (const Chain& chain : ChainsOf(item, &one)) {
+    const S2Point* v = &vertices_[chain.first];
+    for (uint32_t e = 0; e < chain.edges; ++e) {
+      const S2Point n = v[e].CrossProd(v[e + 1]);
+      if (!MayBeNear(n, n.DotProd(p))) continue;
+      S2::UpdateMinDistance(p, v[e], v[e + 1], best);
+      if (*best < stop) return true;
+    }
+  }
+  return false;
+}
+
 bool AreaPointIndex::PolygonContains(const uint32_t* item, const S2Point& center,
                                      const S2Point& p) const {
   bool near = false;
   if (InsideByParity(item, center, p, &near)) return true;
   if (!near) return false;
   // Within 1 mm of an edge, by the same computation as S2ClosestEdgeQuery's.
-  Chain one;
-  const std::span<const Chain> chains = ChainsOf(item, &one);
-  for (const Chain& chain : chains) {
-    const S2Point* v = &vertices_[chain.first];
-    for (uint32_t e = 0; e < chain.edges; ++e) {
-      const S2Point n = v[e].CrossProd(v[e + 1]);
-      if (!MayBeNear(n, n.DotProd(p))) continue;
-      S1ChordAngle best = EdgeLimit();
-      if (S2::UpdateMinDistance(p, v[e], v[e + 1], &best)) return true;
-    }
-  }
-  return false;
+  S1ChordAngle best = EdgeLimit();
+  return LowerToNearEdges(item, p, &best, EdgeLimit());
 }
 
 AreaPointIndex::Verdict AreaPointIndex::PolygonVerdict(const uint32_t* item, const S2Point& center,
                                                        const S2Point& p) const {
-  Chain one;
-  const std::span<const Chain> chains = ChainsOf(item, &one);
   // The parity is exact: inside means inside for any caller. Outside, the
   // distance to the nearest edge decides, against the limit.
   bool near = false;
   if (InsideByParity(item, center, p, &near)) return kIn;
   if (!near) return kOut;  // every edge's great circle is beyond 2 mm
   S1ChordAngle best = S1ChordAngle::Infinity();
-  for (const Chain& chain : chains) {
-    const S2Point* v = &vertices_[chain.first];
-    for (uint32_t e = 0; e < chain.edges; ++e) {
-      const S2Point n = v[e].CrossProd(v[e + 1]);
-      if (!MayBeNear(n, n.DotProd(p))) continue;
-      S2::UpdateMinDistance(p, v[e], v[e + 1], &best);
-    }
-  }
+  LowerToNearEdges(item, p, &best, S1ChordAngle::Zero());
   if (best.is_infinity()) return kOut;
   // Chord lengths: at a millimetre they equal the angles to 1e-27.
   const double d = std::sqrt(best.length2());
@@ -719,11 +715,7 @@ AreaPointIndex::Verdict AreaPointIndex::BoundaryVerdict(const uint32_t* item, ui
     if (a > d.limit_rad + kUnsureRad) return kOut;
     return kUnsure;
   }
-  if (!center->valid) {
-    center->center = S2CellId(leaf).parent(level).ToPoint();
-    center->valid = true;
-  }
-  return PolygonVerdict(item, center->center, p);
+  return PolygonVerdict(item, center->Get(leaf, level), p);
 }
 
 bool AreaPointIndex::BoundaryContains(const uint32_t* item, uint64_t leaf, int level,
@@ -732,11 +724,7 @@ bool AreaPointIndex::BoundaryContains(const uint32_t* item, uint64_t leaf, int l
     const Disc& d = discs_[item[1]];
     return S1Angle(d.center, p).radians() <= d.limit_rad;
   }
-  if (!center->valid) {
-    center->center = S2CellId(leaf).parent(level).ToPoint();
-    center->valid = true;
-  }
-  return PolygonContains(item, center->center, p);
+  return PolygonContains(item, center->Get(leaf, level), p);
 }
 
 bool AreaPointIndex::Contains(int area, const S2Point& p) const {

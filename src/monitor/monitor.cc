@@ -771,8 +771,8 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     approx[0] = p;
     double path_rad = 0;
     bool polar = std::fabs(r3.lat_deg) > 89;
+    if (moving) path_rad = *r3.gs_mps * mon.lookahead_s / geo::kEarthRadiusM;
     if (moving && !polar) {
-      path_rad = *r3.gs_mps * mon.lookahead_s / geo::kEarthRadiusM;
       // The local north and east from p itself (p = (cos lat cos lng,
       // cos lat sin lng, sin lat); |lat| <= 89 here), and the samples by
       // rotating one step at a time: a few ulps off, where the caps carry a
@@ -793,8 +793,6 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
         approx[k] = p * ck + dir * sk;
       }
       if (path_rad > 1) polar = true;  // absurd speeds: no prefilter
-    } else if (moving) {
-      path_rad = *r3.gs_mps * mon.lookahead_s / geo::kEarthRadiusM;
     }
     // Candidates: the reject set's areas listed in the cells the path's
     // cap meets, and the ones listed everywhere.

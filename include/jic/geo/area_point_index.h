@@ -223,6 +223,14 @@ class AreaPointIndex {
   struct CenterCache {
     bool valid = false;
     S2Point center;
+    // The centre of the level-`level` cell holding `leaf`.
+    const S2Point& Get(uint64_t leaf, int level) {
+      if (!valid) {
+        center = S2CellId(leaf).parent(level).ToPoint();
+        valid = true;
+      }
+      return center;
+    }
   };
   class Builder;
 
@@ -239,6 +247,10 @@ class AreaPointIndex {
   // 2 mm of p (and leaves it alone otherwise).
   bool InsideByParity(const uint32_t* item, const S2Point& center, const S2Point& p,
                       bool* near_edge) const;
+  // Lowers *best to the distance from p to the item's edges whose great
+  // circles may pass within 2 mm of it; true as soon as *best < stop.
+  bool LowerToNearEdges(const uint32_t* item, const S2Point& p, S1ChordAngle* best,
+                        S1ChordAngle stop) const;
   // The exact test of VisitCandidates: kOut, kIn, or kUnsure within
   // kUnsureRad of the 1 mm limit.
   enum Verdict : int { kOut = 0, kIn = 1, kUnsure = 2 };

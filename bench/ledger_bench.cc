@@ -5,8 +5,13 @@
 //   tree_append  the tree alone: SHA-256 of each entry and Append
 //   inclusion    inclusion proofs at random indices in a tree of --n leaves
 //   consistency  consistency proofs between random sizes
+//   ed25519      verifying entry-sized signatures of one key: libsodium's
+//                crypto_sign_verify_detached, then jic's VerifyEd25519 (its
+//                fixed-base table for the key), on the same signatures
 //
 //   jic_ledger_bench [--n 10000000] [--append-n 200000] [--batch 256] [--queries 20000]
+//                    [--sigs 20000]
+#include <sodium.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +26,7 @@
 
 #include "jic/api/json_log.h"
 #include "jic/api/ledger_service.h"
+#include "jic/ledger/ed25519.h"
 #include "jic/ledger/merkle.h"
 #include "jic/log/sqlite_log.h"
 
@@ -49,7 +55,7 @@ double Percentile(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  uint64_t n = 10'000'000, append_n = 200'000, batch = 256, queries = 20'000;
+  uint64_t n = 10'000'000, append_n = 200'000, batch = 256, queries = 20'000, sigs = 20'000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     uint64_t v = std::strtoull(argv[i + 1], nullptr, 10);
@@ -57,12 +63,43 @@ int main(int argc, char** argv) {
     else if (a == "--append-n") append_n = v;
     else if (a == "--batch") batch = v;
     else if (a == "--queries") queries = v;
+    else if (a == "--sigs") sigs = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;
     }
   }
   api::SetLogQuiet(true);
+  {  // Ed25519 verification, libsodium against the fixed-base tables
+    const ledger::SignerKey key = ledger::SignerKey::Generate("bench");
+    std::vector<std::string> msgs;
+    std::vector<std::array<uint8_t, 64>> sig;
+    for (uint64_t i = 0; i < sigs; ++i) {
+      msgs.push_back(Entry(i));
+      sig.push_back(key.SignRaw(msgs.back()));
+    }
+    auto view = [&](uint64_t i) { return std::string_view(reinterpret_cast<const char*>(sig[i].data()), 64); };
+    auto t = Clock::now();
+    uint64_t ok = 0;
+    for (uint64_t i = 0; i < sigs; ++i) {
+      ok += crypto_sign_verify_detached(sig[i].data(), reinterpret_cast<const unsigned char*>(msgs[i].data()),
+                                        msgs[i].size(), key.public_key().data()) == 0;
+    }
+    const double sodium_s = Secs(t);
+    for (uint64_t i = 0; i < 32 && i < sigs; ++i) ledger::VerifyEd25519(key.public_key(), msgs[i], view(i));
+    t = Clock::now();
+    for (uint64_t i = 0; i < sigs; ++i) ok += ledger::VerifyEd25519(key.public_key(), msgs[i], view(i));
+    const double jic_s = Secs(t);
+    if (ok != 2 * sigs) {
+      std::fprintf(stderr, "ed25519: %llu of %llu signatures verified\n", static_cast<unsigned long long>(ok),
+                   static_cast<unsigned long long>(2 * sigs));
+      return 1;
+    }
+    std::printf("{\"name\":\"ed25519\",\"sigs\":%llu,\"libsodium_per_s\":%.0f,\"jic_per_s\":%.0f,\"ratio\":%.2f}\n",
+                static_cast<unsigned long long>(sigs), static_cast<double>(sigs) / sodium_s,
+                static_cast<double>(sigs) / jic_s, sodium_s / jic_s);
+    std::fflush(stdout);
+  }
   std::vector<std::string> entries;
   entries.reserve(append_n);
   size_t bytes = 0;

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "jic/ledger/ed25519.h"
+
 namespace jic::ledger {
 namespace {
 
@@ -73,10 +75,7 @@ uint32_t KeyId(std::string_view name, uint8_t type, const PublicKey& pub) {
 }
 
 bool VerifyRaw(const PublicKey& pub, std::string_view message, std::string_view signature) {
-  if (signature.size() != crypto_sign_BYTES) return false;
-  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
-                                     reinterpret_cast<const unsigned char*>(message.data()),
-                                     message.size(), pub.data()) == 0;
+  return VerifyEd25519(pub, message, signature);
 }
 
 std::string VerifierKey::Encode() const {

@@ -12,6 +12,7 @@
 
 #include "jic/agreement/agreement_loader.h"
 #include "jic/base/time_format.h"
+#include "jic/engine/entry_fields.h"
 
 namespace jic::engine {
 namespace {
@@ -113,8 +114,63 @@ void AddUsers(Harness& h) {
   }
 }
 
+// The replay's fast read of an entry (simdjson, the body as the entry's
+// bytes) gives the command the full read (the DOM, the body re-serialised)
+// gives, or declines.
+void ExpectFastReadMatchesFullRead(const std::string& bytes) {
+  const json e = json::parse(bytes);
+  const std::string t = e.at("type");
+  const bool by_id = t == kOperationApprove || t == kOperationActivate || t == kOperationEnd ||
+                     t == kOperationCancel || t == kAmendmentApprove || t == kAlertUpdate || t == kAlertResolve ||
+                     t == kAlertAck;
+  const bool is_signed = e.contains("signature");
+  EntryFields f;
+  const bool read = ReadEntryFields(bytes, &f);
+  if ((by_id || t == kCommentAdd) && !is_signed) {
+    EXPECT_FALSE(read) << "an unsigned " << t << "'s body is the command less a member: " << bytes;
+    return;
+  }
+  ASSERT_TRUE(read) << bytes;
+  const json& c = e.at("command");
+  std::string body = c.dump(), target;
+  std::optional<int64_t> if_match;
+  if (t == kOperationModify) {
+    target = c.at("id");
+    if_match = c.at("if_match").get<int64_t>();
+    body = c.at("operation").dump();
+  } else if (t == kOperationNotify) {
+    body = c.at("operation").dump();
+  } else if (by_id) {
+    target = c.at("id");
+  } else if (t == kCommentAdd) {
+    target = c.at("subject");
+  }
+  std::string signature;
+  if (is_signed) {
+    const json& sig = e.at("signature");
+    body = sig.at("body");
+    signature = sig.at("key").get<std::string>() + " " + sig.at("sig").get<std::string>();
+    if (sig.contains("if_match")) if_match = sig.at("if_match").get<int64_t>();
+  }
+  EXPECT_EQ(f.type, t);
+  EXPECT_EQ(f.at, e.at("at"));
+  EXPECT_EQ(f.user, e.at("actor").at("user"));
+  EXPECT_EQ(f.party, e.at("actor").at("party"));
+  EXPECT_EQ(f.role, e.at("actor").at("role"));
+  EXPECT_EQ(f.target, target) << bytes;
+  EXPECT_EQ(f.body, body) << bytes;
+  EXPECT_EQ(f.if_match, if_match) << bytes;
+  EXPECT_EQ(f.signature, signature);
+  EXPECT_EQ(f.idempotent, e.contains("idempotency"));
+  if (e.contains("idempotency")) {
+    EXPECT_EQ(f.idempotency_key, e["idempotency"].at("key"));
+    EXPECT_EQ(f.body_hash, e["idempotency"].at("body_hash"));
+  }
+}
+
 // Rebuilds a center from the harness's log and compares the snapshots.
 void ExpectReplayEqual(const Harness& h) {
+  for (const std::string& bytes : h.log) ExpectFastReadMatchesFullRead(bytes);
   Center replay;
   for (size_t i = 0; i < h.log.size(); ++i) {
     ASSERT_TRUE(replay.Recheck(i + 1, h.log[i]).ok()) << "entry " << i + 1;
@@ -476,6 +532,47 @@ TEST(CenterTest, RecheckFindsATamperedDecision) {
   Status s = replay.Recheck(2, e.dump());
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("decision differs"), std::string::npos) << s.message();
+  EXPECT_TRUE(replay.Recheck(2, h.log[1]).ok());
+}
+
+// Signed entries are read from the body the actor signed; entries the fast
+// read cannot take, or takes and re-derives differently, go to the full read,
+// which names the difference.
+TEST(CenterTest, TheReplaysFastReadTakesSignedBodiesAndDeclinesWhatItCannotRead) {
+  Harness h;
+  ASSERT_TRUE(h.Notify(kUsPlanner, Op("US", "isr", 35.0, 39.0)).ok());
+  json e = json::parse(h.log[1]);
+  json signed_entry = e;
+  signed_entry["signature"] = {{"key", "pat.key+0a1b2c3d"}, {"sig", "c2lnbmF0dXJl"}, {"body", "{\"signed\": true}"},
+                               {"if_match", 4}};
+  ExpectFastReadMatchesFullRead(signed_entry.dump());
+  EntryFields f;
+  ASSERT_TRUE(ReadEntryFields(signed_entry.dump(), &f));
+  EXPECT_EQ(f.body, "{\"signed\": true}");
+  EXPECT_EQ(f.signature, "pat.key+0a1b2c3d c2lnbmF0dXJl");
+  EXPECT_EQ(f.if_match, 4);
+  json approve = e;  // a signed approval: the target from the command, the body from the signature
+  approve["type"] = kOperationApprove;
+  approve["command"] = {{"id", "op-1"}, {"approve", true}};
+  approve["signature"] = {{"key", "sam.key+00000001"}, {"sig", "AAAA"}, {"body", "{\"approve\":true}"}};
+  ExpectFastReadMatchesFullRead(approve.dump());
+  approve.erase("signature");
+  ExpectFastReadMatchesFullRead(approve.dump());  // declined: the body is the command less its id
+  for (std::string bad : {std::string("not json"), std::string("[1,2]"), std::string(R"({"type":"operation.notify"})"),
+                          h.log[1].substr(0, h.log[1].size() / 2)}) {
+    EXPECT_FALSE(ReadEntryFields(bad, &f)) << bad;
+  }
+  json no_actor = e;
+  no_actor.erase("actor");
+  EXPECT_FALSE(ReadEntryFields(no_actor.dump(), &f));
+  // Not canonical (indented): the fast read takes it, the re-derived entry
+  // differs in its bytes, and the full read names that.
+  Center replay;
+  ASSERT_TRUE(replay.ApplyBytes(1, h.log[0]).ok());
+  ASSERT_TRUE(ReadEntryFields(e.dump(1), &f));
+  Status s = replay.Recheck(2, e.dump(1));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("bytes differ"), std::string::npos) << s.message();
   EXPECT_TRUE(replay.Recheck(2, h.log[1]).ok());
 }
 

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -60,6 +61,14 @@ inline Fe Sub(const Fe& a, const Fe& b) {
   constexpr u64 k0 = 0x1FFFFFFFFFFFB4, k = 0x1FFFFFFFFFFFFC;  // 4·(2^51 − 19), 4·(2^51 − 1)
   return Carry({{a.v[0] + k0 - b.v[0], a.v[1] + k - b.v[1], a.v[2] + k - b.v[2], a.v[3] + k - b.v[3],
                  a.v[4] + k - b.v[4]}});
+}
+
+// a − b + 4p, not carried: for a Mul operand only. a below 2^53, b below
+// 2^53 − 76: the result is below 2^54, which Mul takes.
+inline Fe SubLazy(const Fe& a, const Fe& b) {
+  constexpr u64 k0 = 0x1FFFFFFFFFFFB4, k = 0x1FFFFFFFFFFFFC;
+  return {{a.v[0] + k0 - b.v[0], a.v[1] + k - b.v[1], a.v[2] + k - b.v[2], a.v[3] + k - b.v[3],
+           a.v[4] + k - b.v[4]}};
 }
 
 inline Fe Neg(const Fe& a) { return Sub(kZero, a); }
@@ -213,9 +222,10 @@ Cached ToCached(const P3& p) {
 }
 
 // The unified addition (add-2008-hwcd-3), complete on this curve.
+// Every operand is a Mul output (limbs below 2^52), d twice one.
 inline P3 Combine(const Fe& a, const Fe& b, const Fe& c, const Fe& d) {
   // a = (Y1 − X1)(Y2 − X2), b = (Y1 + X1)(Y2 + X2), c = T1·2d·T2, d = 2·Z1·Z2
-  const Fe e = Sub(b, a), f = Sub(d, c), g = Add(d, c), h = Add(b, a);
+  const Fe e = SubLazy(b, a), f = SubLazy(d, c), g = Add(d, c), h = Add(b, a);
   return {Mul(e, f), Mul(g, h), Mul(f, g), Mul(e, h)};
 }
 
@@ -227,19 +237,20 @@ P3 AddCached(const P3& p, const Cached& q) {
   return Combine(a, b, c, Add(zz, zz));
 }
 
+// p's coordinates are Mul outputs (as every P3 here but the identity is).
 inline P3 AddPrecomp(const P3& p, const Precomp& q) {
-  const Fe a = Mul(Sub(p.Y, p.X), q.ymx);
+  const Fe a = Mul(SubLazy(p.Y, p.X), q.ymx);
   const Fe b = Mul(Add(p.Y, p.X), q.ypx);
   const Fe c = Mul(p.T, q.xy2d);
   return Combine(a, b, c, Add(p.Z, p.Z));
 }
 
 inline P3 SubPrecomp(const P3& p, const Precomp& q) {  // p − q: −(x, y) = (−x, y)
-  const Fe a = Mul(Sub(p.Y, p.X), q.ypx);
+  const Fe a = Mul(SubLazy(p.Y, p.X), q.ypx);
   const Fe b = Mul(Add(p.Y, p.X), q.ymx);
   const Fe c = Mul(p.T, q.xy2d);
   const Fe d = Add(p.Z, p.Z);
-  const Fe e = Sub(b, a), f = Add(d, c), g = Sub(d, c), h = Add(b, a);
+  const Fe e = SubLazy(b, a), f = Add(d, c), g = SubLazy(d, c), h = Add(b, a);
   return {Mul(e, f), Mul(g, h), Mul(f, g), Mul(e, h)};
 }
 
@@ -282,38 +293,19 @@ bool Decode(const uint8_t* s, P3* out) {
 
 // --- fixed-base tables ---
 
-// Signed digits of radix 2^kW: a scalar below 2^253 is Σ d_i·2^(kW·i) with
-// |d_i| ≤ 2^(kW−1); table row i holds 1..2^(kW−1) times 2^(kW·i)·P.
-constexpr int kW = 7;
-constexpr int kRows = (253 + kW - 1) / kW;
-constexpr int kCols = 1 << (kW - 1);
+// Signed digits of radix 2^W: a scalar below 2^253 is Σ d_i·2^(W·i) with
+// |d_i| ≤ 2^(W−1); table row i holds 1..2^(W−1) times 2^(W·i)·P. A key's
+// table has W = 7 (37 rows of 64 entries, 284 KB); the base point's, shared
+// by every key, W = 8 (32 rows of 128, 492 KB).
+template <int W>
+class FixedTable {
+ public:
+  static constexpr int kRows = (253 + W - 1) / W;
+  static constexpr int kCols = 1 << (W - 1);
+  using Digits = std::array<int16_t, kRows>;
 
-using Digits = std::array<int16_t, kRows>;
-
-Digits Recode(const uint8_t* n) {
-  Digits d{};
-  int carry = 0;
-  for (int i = 0; i < kRows; ++i) {
-    const int bit = i * kW;
-    u64 window = 0;
-    for (int b = 0; b < kW; ++b) {
-      const int at = bit + b;
-      if (at < 256) window |= u64{(n[at >> 3] >> (at & 7)) & 1u} << b;
-    }
-    int v = static_cast<int>(window) + carry;
-    carry = v >= kCols ? 1 : 0;
-    d[i] = static_cast<int16_t>(v - (carry << kW));
-  }
-  return d;  // the final carry is 0 for n < 2^253
-}
-
-}  // namespace
-
-struct Ed25519FastKey::Table {
-  std::vector<Precomp> rows;  // kRows × kCols
-
-  explicit Table(const P3& p) : rows(static_cast<size_t>(kRows) * kCols) {
-    std::vector<P3> points(rows.size());
+  explicit FixedTable(const P3& p) : rows_(static_cast<size_t>(kRows) * kCols) {
+    std::vector<P3> points(rows_.size());
     P3 base = p;
     for (int i = 0; i < kRows; ++i) {
       const Cached step = ToCached(base);
@@ -322,7 +314,7 @@ struct Ed25519FastKey::Table {
         points[static_cast<size_t>(i) * kCols + j] = cur;
         if (j + 1 < kCols) cur = AddCached(cur, step);
       }
-      base = Double(cur);  // 2^(kW − 1)·base doubled = 2^kW·base
+      base = Double(cur);  // 2^(W − 1)·base doubled = 2^W·base
     }
     // One inversion for all: prefix products, then back.
     std::vector<Fe> prefix(points.size());
@@ -333,32 +325,71 @@ struct Ed25519FastKey::Table {
       const Fe zi = k > 0 ? Mul(inv, prefix[k - 1]) : inv;
       inv = Mul(inv, points[k].Z);
       const Fe x = Mul(points[k].X, zi), y = Mul(points[k].Y, zi);
-      rows[k] = {Carry(Add(y, x)), Sub(y, x), Mul(Mul(x, y), K().d2)};
+      rows_[k] = {Carry(Add(y, x)), Sub(y, x), Mul(Mul(x, y), K().d2)};
     }
   }
 
+  static Digits Recode(const uint8_t* n) {
+    const u64 w[5] = {Load64(n), Load64(n + 8), Load64(n + 16), Load64(n + 24), 0};
+    Digits d{};
+    int carry = 0;
+    for (int i = 0; i < kRows; ++i) {
+      const int bit = i * W, word = bit >> 6, off = bit & 63;
+      u64 window = w[word] >> off;
+      if (off + W > 64) window |= w[word + 1] << (64 - off);
+      window &= (u64{1} << W) - 1;
+      const int v = static_cast<int>(window) + carry;
+      carry = v >= kCols ? 1 : 0;
+      d[i] = static_cast<int16_t>(v - (carry << W));
+    }
+    return d;  // the final carry is 0 for n < 2^253
+  }
+
+  // Starts fetching the entries n·P will read.
+  Digits Prefetch(const uint8_t* n) const {
+    const Digits d = Recode(n);
+    for (int i = 0; i < kRows; ++i) {
+      if (d[i] == 0) continue;
+      const char* e = reinterpret_cast<const char*>(&rows_[static_cast<size_t>(i) * kCols + (std::abs(d[i]) - 1)]);
+      __builtin_prefetch(e);
+      __builtin_prefetch(e + 64);
+      __builtin_prefetch(e + sizeof(Precomp) - 1);
+    }
+    return d;
+  }
+
+  // acc += n·P, n little-endian below 2^253, recoded by Prefetch.
   void Accumulate(P3* acc, const Digits& d) const {
     for (int i = 0; i < kRows; ++i) {
       const int v = d[i];
       if (v > 0) {
-        *acc = AddPrecomp(*acc, rows[static_cast<size_t>(i) * kCols + (v - 1)]);
+        *acc = AddPrecomp(*acc, rows_[static_cast<size_t>(i) * kCols + (v - 1)]);
       } else if (v < 0) {
-        *acc = SubPrecomp(*acc, rows[static_cast<size_t>(i) * kCols + (-v - 1)]);
+        *acc = SubPrecomp(*acc, rows_[static_cast<size_t>(i) * kCols + (-v - 1)]);
       }
     }
   }
+
+ private:
+  std::vector<Precomp> rows_;
+};
+
+}  // namespace
+
+struct Ed25519FastKey::Table : FixedTable<7> {
+  using FixedTable<7>::FixedTable;
 };
 
 namespace {
 
-const Ed25519FastKey::Table& BaseTable() {
-  static const Ed25519FastKey::Table* t = [] {
+const FixedTable<8>& BaseTable() {
+  static const FixedTable<8>* t = [] {
     // B: y = 4/5, x even (RFC 8032 §5.1).
     const Fe y = Mul(FromInt(4), Invert(FromInt(5)));
     std::array<uint8_t, 32> enc = ToBytes(y);
     P3 b;
     if (!Decode(enc.data(), &b)) std::abort();
-    return new Ed25519FastKey::Table(b);
+    return new FixedTable<8>(b);
   }();
   return *t;
 }
@@ -415,9 +446,12 @@ bool Ed25519FastKey::Verify(std::string_view message, std::string_view signature
   const std::array<uint8_t, 32> h = Challenge(signature, pub_, message);
   std::array<uint8_t, 32> neg_h;
   crypto_core_ed25519_scalar_negate(neg_h.data(), h.data());  // L − h (0 stays 0)
+  const auto& base = BaseTable();
+  const auto ds = base.Prefetch(sig + 32);
+  const auto dh = table_->Prefetch(neg_h.data());
   P3 r = kIdentity;
-  BaseTable().Accumulate(&r, Recode(sig + 32));
-  table_->Accumulate(&r, Recode(neg_h.data()));
+  base.Accumulate(&r, ds);
+  table_->Accumulate(&r, dh);
   const std::array<uint8_t, 32> check = Encode(r);
   static constexpr std::array<uint8_t, 32> kIdentityBytes{1};
   if (check == kIdentityBytes) return false;  // libsodium refuses an R of small order
@@ -426,13 +460,13 @@ bool Ed25519FastKey::Verify(std::string_view message, std::string_view signature
 
 Ed25519FastKey::Point Ed25519FastKey::Multiply(const Scalar& n) const {
   P3 r = kIdentity;
-  table_->Accumulate(&r, Recode(n.data()));
+  table_->Accumulate(&r, table_->Prefetch(n.data()));
   return Encode(r);
 }
 
 Ed25519FastKey::Point Ed25519FastKey::MultiplyBase(const Scalar& n) {
   P3 r = kIdentity;
-  BaseTable().Accumulate(&r, Recode(n.data()));
+  BaseTable().Accumulate(&r, BaseTable().Prefetch(n.data()));
   return Encode(r);
 }
 

@@ -271,7 +271,7 @@ class CenterPrepare {
     p.operation = std::move(operation_);
     p.bytes = Canon(entry);
     p.reply.status = ReplyStatusFor(t);
-    p.reply.body = Canon(entry["result"]);
+    if (!cmd_.replay) p.reply.body = Canon(entry["result"]);
     const json& res = entry["result"];
     if (auto it = res.find("id"); it != res.end() && it->is_string()) p.reply.id = it->get<std::string>();
     if (auto it = res.find("version"); it != res.end() && it->is_number_integer()) {
@@ -1037,6 +1037,7 @@ Status Center::RecheckImpl(uint64_t seq, std::string_view bytes, Prepared* out) 
       cmd.body = std::move(f.body);
       cmd.if_match = f.if_match;
       cmd.signature = std::move(f.signature);
+      cmd.replay = true;
       if (f.idempotent) {
         cmd.idempotency_key = std::move(f.idempotency_key);
         cmd.recorded_body_hash = std::move(f.body_hash);
@@ -1051,6 +1052,7 @@ Status Center::RecheckImpl(uint64_t seq, std::string_view bytes, Prepared* out) 
   json e = json::parse(bytes.begin(), bytes.end(), nullptr, false);
   if (!e.is_object()) return Status::Internal("the entry is not JSON");
   Command cmd;
+  cmd.replay = true;
   Time at;
   try {
     cmd.type = e.at("type").get<std::string>();

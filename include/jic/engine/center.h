@@ -93,6 +93,8 @@ struct Command {
   // Replay only: the recorded hash of the original body (the replayed body
   // is the recorded, normalized one).
   std::optional<std::string> recorded_body_hash;
+  // Replay only: nobody reads the reply, so its body is not made.
+  bool replay = false;
   // Optional: Center::PreParse(*this), computed on another thread.
   std::shared_ptr<PreParsed> pre;
 };

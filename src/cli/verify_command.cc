@@ -154,12 +154,15 @@ int RunVerify(const VerifyArgs& args) {
   };
   std::optional<Failure> hash_failure;
   if (http) {
+    // Through the C2SP entry bundles, as `jic mirror` reads: raw bytes, no
+    // JSON to unescape, immutable (any cache in front of the center serves
+    // them), in whole tiles of 256 but for the last.
     auto fetch = [&http](uint64_t s, uint64_t e) {
       Page p;
-      p.status = http->GetEntries(s, e, &p.entries);
+      p.status = http->GetEntriesByTiles(s, e, &p.entries);
       return p;
     };
-    const uint64_t kChunk = audit::kEntriesPerPage * 4;
+    const uint64_t kChunk = 256 * 4;
     std::future<Page> next;
     if (n > 0) next = std::async(std::launch::async, fetch, 0, std::min(n, kChunk));
     for (uint64_t at = 0; at < n;) {

@@ -6,11 +6,11 @@
 #include <set>
 
 #include "center_state.h"
-#include "jic/engine/entry_fields.h"
 #include "json_parse.h"
 #include "jic/agreement/agreement_loader.h"
 #include "jic/base/time_format.h"
 #include "jic/engine/decide.h"
+#include "jic/engine/entry_fields.h"
 #include "jic/engine/operation_json.h"
 #include "jic/ledger/merkle.h"
 

@@ -394,8 +394,9 @@ const FixedTable<8>& BaseTable() {
   return *t;
 }
 
-// SHA-512(R || A || M) reduced mod L.
-std::array<uint8_t, 32> Challenge(std::string_view sig, const PublicKey& pub, std::string_view message) {
+// SHA-512(R || A || M) reduced mod L; false if OpenSSL fails (the caller
+// then refuses, and libsodium decides).
+bool Challenge(std::string_view sig, const PublicKey& pub, std::string_view message, std::array<uint8_t, 32>* out) {
   struct Ctx {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     ~Ctx() { EVP_MD_CTX_free(ctx); }
@@ -403,14 +404,14 @@ std::array<uint8_t, 32> Challenge(std::string_view sig, const PublicKey& pub, st
   thread_local Ctx c;
   unsigned char h[64];
   unsigned int len = 0;
-  EVP_DigestInit_ex(c.ctx, EVP_sha512(), nullptr);
-  EVP_DigestUpdate(c.ctx, sig.data(), 32);
-  EVP_DigestUpdate(c.ctx, pub.data(), pub.size());
-  EVP_DigestUpdate(c.ctx, message.data(), message.size());
-  EVP_DigestFinal_ex(c.ctx, h, &len);
-  std::array<uint8_t, 32> out;
-  crypto_core_ed25519_scalar_reduce(out.data(), h);
-  return out;
+  if (c.ctx == nullptr || EVP_DigestInit_ex(c.ctx, EVP_sha512(), nullptr) != 1 ||
+      EVP_DigestUpdate(c.ctx, sig.data(), 32) != 1 || EVP_DigestUpdate(c.ctx, pub.data(), pub.size()) != 1 ||
+      EVP_DigestUpdate(c.ctx, message.data(), message.size()) != 1 || EVP_DigestFinal_ex(c.ctx, h, &len) != 1 ||
+      len != sizeof h) {
+    return false;
+  }
+  crypto_core_ed25519_scalar_reduce(out->data(), h);
+  return true;
 }
 
 // s < L = 2^252 + 27742317777372353535851937790883648493, little-endian.
@@ -443,8 +444,8 @@ bool Ed25519FastKey::Verify(std::string_view message, std::string_view signature
   if (signature.size() != 64) return false;
   const auto* sig = reinterpret_cast<const uint8_t*>(signature.data());
   if (!IsCanonicalScalar(sig + 32)) return false;
-  const std::array<uint8_t, 32> h = Challenge(signature, pub_, message);
-  std::array<uint8_t, 32> neg_h;
+  std::array<uint8_t, 32> h, neg_h;
+  if (!Challenge(signature, pub_, message, &h)) return false;
   crypto_core_ed25519_scalar_negate(neg_h.data(), h.data());  // L − h (0 stays 0)
   const auto& base = BaseTable();
   const auto ds = base.Prefetch(sig + 32);

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -284,6 +286,39 @@ TEST_F(Ed25519Test, TheCacheGivesLibsodiumsVerdictsBeforeAndAfterItsTable) {
   // Through the ledger's entry point too.
   const std::string m = "operation.notify\n{}";
   EXPECT_TRUE(VerifyRaw(key.pk, m, Sign(key, m)));
+}
+
+// Several threads at once, across the moment each key's table is made: the
+// same verdicts (the center's HTTP threads may check signatures together).
+TEST_F(Ed25519Test, ThreadsShareTheCache) {
+  std::vector<Key> keys;
+  for (int k = 0; k < 3; ++k) keys.push_back(NewKey());
+  struct Case {
+    size_t key;
+    std::string msg, sig;
+    bool want;
+  };
+  std::vector<Case> cases;
+  for (int i = 0; i < 120; ++i) {
+    const size_t k = static_cast<size_t>(i) % keys.size();
+    std::string m = Message(static_cast<size_t>(i) * 3);
+    std::string sig = Sign(keys[k], m);
+    if (i % 4 == 3) sig[static_cast<size_t>(i) % 64] ^= 0x10;
+    const bool want = Sodium(keys[k].pk, m, sig);
+    cases.push_back({k, std::move(m), std::move(sig), want});
+  }
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = 0; i < cases.size(); ++i) {
+        const Case& c = cases[(i + static_cast<size_t>(t) * 31) % cases.size()];
+        if (VerifyEd25519(keys[c.key].pk, c.msg, c.sig) != c.want) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <simdjson.h>
 
+#include <initializer_list>
+#include <utility>
+
 #include "jic/engine/center.h"
 
 namespace jic::engine {
@@ -14,6 +17,26 @@ bool GetString(od::value v, std::string* out) {
   if (v.get_string().get(s) != simdjson::SUCCESS) return false;
   out->assign(s);
   return true;
+}
+
+// An object's string members named in `want`, every one required (others
+// are skipped).
+bool GetStrings(od::value v, std::initializer_list<std::pair<std::string_view, std::string*>> want) {
+  od::object o;
+  if (v.get_object().get(o) != simdjson::SUCCESS) return false;
+  size_t seen = 0;
+  for (auto f : o) {
+    std::string_view k;
+    od::value fv;
+    if (f.unescaped_key().get(k) != simdjson::SUCCESS || f.value().get(fv) != simdjson::SUCCESS) return false;
+    for (const auto& [name, dst] : want) {
+      if (k != name) continue;
+      if (!GetString(fv, dst)) return false;
+      ++seen;
+      break;
+    }
+  }
+  return seen == want.size();
 }
 
 }  // namespace
@@ -47,20 +70,7 @@ bool ReadEntryFields(std::string_view bytes, EntryFields* out) {
       if (!GetString(v, &out->at)) return false;
       has_at = true;
     } else if (key == "actor") {
-      od::object a;
-      if (v.get_object().get(a) != simdjson::SUCCESS) return false;
-      int seen = 0;
-      for (auto af : a) {
-        std::string_view k;
-        od::value av;
-        if (af.unescaped_key().get(k) != simdjson::SUCCESS || af.value().get(av) != simdjson::SUCCESS) return false;
-        std::string* dst = k == "user" ? &out->user : k == "party" ? &out->party : k == "role" ? &out->role : nullptr;
-        if (dst != nullptr) {
-          if (!GetString(av, dst)) return false;
-          ++seen;
-        }
-      }
-      if (seen != 3) return false;
+      if (!GetStrings(v, {{"user", &out->user}, {"party", &out->party}, {"role", &out->role}})) return false;
       has_actor = true;
     } else if (key == "command") {
       od::object c;
@@ -94,20 +104,7 @@ bool ReadEntryFields(std::string_view bytes, EntryFields* out) {
       out->signature = sig_key + " " + sig;
       signed_command = true;
     } else if (key == "idempotency") {
-      od::object i;
-      if (v.get_object().get(i) != simdjson::SUCCESS) return false;
-      int seen = 0;
-      for (auto f : i) {
-        std::string_view k;
-        od::value iv;
-        if (f.unescaped_key().get(k) != simdjson::SUCCESS || f.value().get(iv) != simdjson::SUCCESS) return false;
-        std::string* dst = k == "key" ? &out->idempotency_key : k == "body_hash" ? &out->body_hash : nullptr;
-        if (dst != nullptr) {
-          if (!GetString(iv, dst)) return false;
-          ++seen;
-        }
-      }
-      if (seen != 2) return false;
+      if (!GetStrings(v, {{"key", &out->idempotency_key}, {"body_hash", &out->body_hash}})) return false;
       out->idempotent = true;
     }
   }

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -34,9 +35,11 @@ struct Fe {
 constexpr Fe kZero{{0, 0, 0, 0, 0}};
 constexpr Fe kOne{{1, 0, 0, 0, 0}};
 
+static_assert(std::endian::native == std::endian::little, "limbs and encodings are read and written little-endian");
+
 inline u64 Load64(const uint8_t* p) {
   u64 x;
-  std::memcpy(&x, p, 8);  // little-endian machine (x86-64, aarch64)
+  std::memcpy(&x, p, 8);
   return x;
 }
 

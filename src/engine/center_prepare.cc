@@ -1018,6 +1018,15 @@ Status Center::RecheckAndApply(uint64_t seq, std::string_view bytes, bool* appli
   return Status::Ok();
 }
 
+namespace {
+
+// An entry's actor role ("system" for the center's own commands).
+Role EntryRole(std::string_view role) {
+  return role == "system" ? Role::kSystem : ParseRole(role).value_or(Role::kObserver);
+}
+
+}  // namespace
+
 Status Center::RecheckImpl(uint64_t seq, std::string_view bytes, Prepared* out) const {
   // The fast path: the command read with simdjson's on-demand parser, its
   // body taken as the bytes it has in the entry. An entry the center wrote is
@@ -1032,7 +1041,7 @@ Status Center::RecheckImpl(uint64_t seq, std::string_view bytes, Prepared* out) 
       cmd.type = std::move(f.type);
       cmd.actor.user = std::move(f.user);
       cmd.actor.party = std::move(f.party);
-      cmd.actor.role = f.role == "system" ? Role::kSystem : ParseRole(f.role).value_or(Role::kObserver);
+      cmd.actor.role = EntryRole(f.role);
       cmd.target = std::move(f.target);
       cmd.body = std::move(f.body);
       cmd.if_match = f.if_match;
@@ -1062,8 +1071,7 @@ Status Center::RecheckImpl(uint64_t seq, std::string_view bytes, Prepared* out) 
     const json& a = e.at("actor");
     cmd.actor.user = a.at("user").get<std::string>();
     cmd.actor.party = a.at("party").get<std::string>();
-    const std::string role = a.at("role").get<std::string>();
-    cmd.actor.role = role == "system" ? Role::kSystem : ParseRole(role).value_or(Role::kObserver);
+    cmd.actor.role = EntryRole(a.at("role").get<std::string>());
     // The command's body, as the actor sent it: the entry's "command" (or a
     // member of it) less what the request path carried. Copied only where a
     // member must be removed.

@@ -121,6 +121,8 @@ bool ReadEntryFields(std::string_view bytes, EntryFields* out) {
     if (!signed_command) out->body.assign(command_raw);
     return true;
   }
+  // The command's members, read from its bytes again: the entry's keys are
+  // sorted, so "type", which says which members matter, comes after it.
   od::document cdoc;
   if (command_parser.iterate(simdjson::padded_string_view(command_raw.data(), command_raw.size(),
                                                           static_cast<size_t>(end - command_raw.data())))

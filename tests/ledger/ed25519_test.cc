@@ -7,11 +7,13 @@
 #include <sodium.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <random>
 #include <thread>
 #include <string>
 #include <vector>
 
+#include "jic/ledger/merkle.h"
 #include "jic/ledger/note.h"
 
 namespace jic::ledger {
@@ -19,20 +21,16 @@ namespace {
 
 using Bytes32 = std::array<uint8_t, 32>;
 
-std::string Hex(const uint8_t* p, size_t n) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) s += {d[p[i] >> 4], d[p[i] & 15]};
-  return s;
-}
+// The ledger's own hex helpers (merkle.h), over byte arrays.
+std::string Hex(const uint8_t* p, size_t n) { return ToHex(std::string_view(reinterpret_cast<const char*>(p), n)); }
 template <size_t N>
 std::string Hex(const std::array<uint8_t, N>& a) {
   return Hex(a.data(), N);
 }
 std::vector<uint8_t> FromHexOrDie(std::string_view h) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
-  return out;
+  Result<std::string> b = FromHex(h);
+  if (!b.ok()) std::abort();
+  return std::vector<uint8_t>(b->begin(), b->end());
 }
 
 class Ed25519Test : public ::testing::Test {

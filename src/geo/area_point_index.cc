@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "geo/edge_balls.h"
 #include "jic/geo/earth.h"
 #include "s2/r2rect.h"
 #include "s2/s1angle.h"
@@ -70,17 +71,8 @@ double PadUV() {
          1e-13;
 }
 
-// The orientation of three unit points from (a x b).c is certain beyond
-// this (s2pred::TriageSign's bound is 1.8274 DBL_EPSILON, ~4.1e-16; a larger
-// one only sends more edges to S2's exact test).
-constexpr double kDetError = 1e-14;
-
-// True when x and y are certainly on the same side of the great circle with
-// normal n (= a x b for unit a, b): no arc between them crosses the arc ab.
-inline bool Apart(const S2Point& n, const S2Point& x, const S2Point& y) {
-  const double dx = n.DotProd(x), dy = n.DotProd(y);
-  return (dx > kDetError && dy > kDetError) || (dx < -kDetError && dy < -kDetError);
-}
+using internal::Apart;
+using internal::kDetError;
 
 // The great-circle filter of the distance test: an edge whose great circle
 // is farther than 2 kTolRad from p is not within kTolRad of it (kDotSlack

@@ -31,6 +31,18 @@ inline EdgeBall BallOf(const S2Point& a, const S2Point& b) {
 // Euclidean length of the chord subtending `angle` (radians, clamped to pi).
 inline double ChordLen(double angle) { return angle >= M_PI ? 2.0 : 2.0 * std::sin(angle * 0.5); }
 
+// The orientation of three unit points from (a x b).c is certain beyond
+// this (s2pred::TriageSign's bound is 1.8274 DBL_EPSILON, ~4.1e-16; a larger
+// one only sends more edges to S2's exact test).
+inline constexpr double kDetError = 1e-14;
+
+// True when x and y are certainly on the same side of the great circle with
+// normal n (= a x b for unit a, b): no arc between them crosses the arc ab.
+inline bool Apart(const S2Point& n, const S2Point& x, const S2Point& y) {
+  const double dx = n.DotProd(x), dy = n.DotProd(y);
+  return (dx > kDetError && dy > kDetError) || (dx < -kDetError && dy < -kDetError);
+}
+
 // Slack on the pruning tests so that rounding never prunes a true candidate.
 inline constexpr double kSlack = 1e-13;
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <span>
 
 #include "geo/edge_balls.h"
 #include "jic/geo/earth.h"
@@ -10,11 +12,13 @@
 #include "s2/s2pointutil.h"
 
 namespace jic::geo {
+using internal::Apart;
 using internal::BallOf;
 using internal::ChordLen;
 using internal::EdgeBall;
 using internal::Edges;
 using internal::FromRadians;
+using internal::kDetError;
 using internal::kSlack;
 using internal::MinEdgePairDistance;
 using internal::NearEdges;
@@ -42,37 +46,37 @@ bool AnyVertexWithin(const std::vector<S2Point>& a, const std::vector<S2Point>& 
   return false;
 }
 
-// Squared chord from unit point p to the arc a0-a1 (pole n, unit),
-// approximately (plain floating point, no robust predicates): the interior
-// distance where p projects inside the arc, else the nearer endpoint.
-double ArcChord2Approx(const S2Point& p, const S2Point& a0, const S2Point& a1, const S2Point& n) {
+// What the approximate arc distance needs of an arc a0-a1, made once per arc:
+// its unit pole, and the normals of the planes through the pole and each end
+// (p is within the arc's extent when on the inner side of both).
+struct ArcFrame {
+  S2Point n, in0, in1;
+};
+
+// The pole is made as (a1 + a0) x (a1 - a0) = 2 a0 x a1: for ends close
+// together (a centimetre is 1.6e-9 rad), a0 x a1 itself would lose most of
+// its digits to cancellation and point up to ~1e-7 rad astray, where this
+// form stays within a few ulps.
+ArcFrame FrameOf(const S2Point& a0, const S2Point& a1) {
+  const S2Point n = (a1 + a0).CrossProd(a1 - a0).Normalize();
+  return ArcFrame{n, n.CrossProd(a0), a1.CrossProd(n)};
+}
+
+// Squared chord from unit point p to the arc a0-a1, approximately (plain
+// floating point, no robust predicates): the interior distance where p
+// projects inside the arc, else the nearer endpoint. Its chord is within
+// 1e-12 of S2::UpdateMinDistance's, either way (the rounding of either
+// computation is ~1e-15, and where they pick different cases, at the
+// extent's edges, the two cases' distances meet).
+double ArcChord2Approx(const S2Point& p, const S2Point& a0, const S2Point& a1, const ArcFrame& f) {
   const double e0 = (p - a0).Norm2(), e1 = (p - a1).Norm2();
-  // Inside the arc's extent: on the a1 side of the plane through n and a0,
-  // and on the a0 side of the plane through n and a1.
-  if (n.CrossProd(a0).DotProd(p) > 0 && a1.CrossProd(n).DotProd(p) > 0) {
-    const double s = std::fabs(p.DotProd(n));
+  if (f.in0.DotProd(p) > 0 && f.in1.DotProd(p) > 0) {
+    const double s = std::fabs(p.DotProd(f.n));
     const double s2 = std::min(1.0, s * s);
     const double c = std::sqrt(1 - s2);
     return std::min({e0, e1, 2 * s2 / (1 + c)});  // 2 (1 - cos) without cancellation
   }
   return std::min(e0, e1);
-}
-
-// A lower bound of the chord distance between arcs x (x0-x1, pole nx) and y:
-// zero when they may cross, else the smallest of the four endpoint-to-arc
-// distances, less 1e-12 (far above the rounding of either computation, so
-// never above the distance S2::UpdateEdgePairMinDistance computes).
-double ArcGapLower(const S2Point& x0, const S2Point& x1, const S2Point& nx, const S2Point& y0,
-                   const S2Point& y1, const S2Point& ny) {
-  constexpr double kEps = 1e-12;
-  const double sy0 = nx.DotProd(y0), sy1 = nx.DotProd(y1);
-  const double sx0 = ny.DotProd(x0), sx1 = ny.DotProd(x1);
-  const bool y_straddles = !(sy0 > kEps && sy1 > kEps) && !(sy0 < -kEps && sy1 < -kEps);
-  const bool x_straddles = !(sx0 > kEps && sx1 > kEps) && !(sx0 < -kEps && sx1 < -kEps);
-  if (y_straddles && x_straddles) return 0;  // they may cross (or nearly)
-  const double d2 = std::min({ArcChord2Approx(x0, y0, y1, ny), ArcChord2Approx(x1, y0, y1, ny),
-                              ArcChord2Approx(y0, x0, x1, nx), ArcChord2Approx(y1, x0, x1, nx)});
-  return std::max(0.0, std::sqrt(d2) - kEps);
 }
 
 }  // namespace
@@ -114,11 +118,25 @@ bool Outline::Contains(const S2Point& p) const {
   // unit length.
   if (S1ChordAngle(bound_.center(), p) > bound_.radius()) return false;
   if (is_circle()) return true;
-  // Parity of the crossings of the segment from a point known to be outside.
-  S2EdgeCrosser crosser(&outside_, &p);
-  crosser.RestartAt(&ring_.back());
+  // Parity of the crossings of the segment from a point known to be outside,
+  // as S2EdgeCrosser::EdgeOrVertexCrossing counts them. Most edges are
+  // settled by orientation alone (both ends on one side of the segment's
+  // great circle, or the segment on one side of the edge's); the rest go to
+  // S2's exact test.
+  const S2Point cp = outside_.CrossProd(p);
+  const size_t n = ring_.size();
   bool inside = false;
-  for (const S2Point& v : ring_) inside ^= crosser.EdgeOrVertexCrossing(&v);
+  double dv = cp.DotProd(ring_[n - 1]);
+  for (size_t i = 0; i < n; ++i) {
+    const S2Point& v = ring_[i == 0 ? n - 1 : i - 1];
+    const S2Point& w = ring_[i];
+    const double dw = cp.DotProd(w);
+    const bool apart = (dv > kDetError && dw > kDetError) || (dv < -kDetError && dw < -kDetError);
+    dv = dw;
+    if (apart || Apart(v.CrossProd(w), outside_, p)) continue;
+    S2EdgeCrosser crosser(&outside_, &p);
+    inside ^= crosser.EdgeOrVertexCrossing(&v, &w);
+  }
   return inside;
 }
 
@@ -212,63 +230,189 @@ S1Angle Distance(const Outline& a, const Outline& b) {
 
 namespace {
 
+// Two doubles, as GCC's generic vectors: one SSE2 instruction on two pairs
+// (the baseline x86-64 this is built for). Each lane computes exactly what
+// the scalar expression would: no FMA contraction is possible on that
+// target, so the bits are the same.
+typedef double V2 __attribute__((vector_size(16)));
+constexpr size_t kLanes = 4;  // columns are padded for two V2 at a time
+
+inline V2 Splat(double x) { return V2{x, x}; }
+inline V2 Load(const double* p) {
+  V2 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// The edges of a ring kept for a pair search, column by column, padded to a
+// whole number of V4 with edges too far away to matter (their squared
+// distances, ~1e60, lose every comparison).
+struct EdgeColumns {
+  static constexpr double kFar = 1e30;
+  std::vector<double> mx, my, mz, r;  // the edge's ball (BallOf)
+  std::vector<double> vx, vy, vz;     // its first vertex
+  std::vector<uint32_t> edge;         // its number: vertices edge and edge + 1
+  size_t n = 0;                       // edges kept; the columns hold Padded()
+  size_t Padded() const { return (n + kLanes - 1) / kLanes * kLanes; }
+};
+
+// NearEdges, into columns: the edges of `ring` whose ball may come within
+// `reach` radians of cap `c`. The balls are computed as BallOf does.
+void NearEdgeColumns(const std::vector<S2Point>& ring, const S2Cap& c, double reach, EdgeColumns* out) {
+  const double lim = ChordLen(c.GetRadius().radians() + reach) + kSlack;
+  const size_t n = ring.size();
+  const size_t cap = n + kLanes;
+  for (auto* col : {&out->mx, &out->my, &out->mz, &out->r, &out->vx, &out->vy, &out->vz}) {
+    if (col->size() < cap) col->resize(cap);
+  }
+  if (out->edge.size() < cap) out->edge.resize(cap);
+  size_t k = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const S2Point& a = ring[i];
+    const S2Point& b = ring[i + 1 == n ? 0 : i + 1];
+    const EdgeBall e = BallOf(a, b);
+    const double far = lim + e.r;
+    if ((e.m - c.center()).Norm2() > far * far) continue;
+    out->mx[k] = e.m.x(), out->my[k] = e.m.y(), out->mz[k] = e.m.z();
+    out->r[k] = e.r;
+    out->vx[k] = a.x(), out->vy[k] = a.y(), out->vz[k] = a.z();
+    out->edge[k] = static_cast<uint32_t>(i);
+    ++k;
+  }
+  out->n = k;
+  for (size_t i = k; i < out->Padded(); ++i) {
+    out->mx[i] = out->my[i] = out->mz[i] = EdgeColumns::kFar;
+    out->vx[i] = out->vy[i] = out->vz[i] = EdgeColumns::kFar;
+    out->r[i] = 0;
+  }
+}
+
 // The smallest edge-pair distance between two polygons neither of which
 // holds a vertex of the other, searched among the edges within `limit` of
 // the other's cap: below limit.Successor() exactly when the polygons are
 // within `limit`, and then equal to Distance(a, b) (see DistanceWithin).
 S1ChordAngle NearestEdgePair(const Outline& a, const Outline& b, S1ChordAngle limit) {
   const double reach = Radians(limit);
-  Edges ea, eb;
-  NearEdges(a.ring(), b.bound(), reach, &ea);
-  NearEdges(b.ring(), a.bound(), reach, &eb);
+  thread_local EdgeColumns ea, eb;
+  NearEdgeColumns(a.ring(), b.bound(), reach, &ea);
+  NearEdgeColumns(b.ring(), a.bound(), reach, &eb);
   const S1ChordAngle above = limit.Successor();
-  if (ea.empty() || eb.empty()) return above;
-  // The closest pair of the kept edges' vertices bounds the answer from
-  // above (D is at most any vertex chord), so the search prunes from the start.
+  const size_t na_ = ea.n, nb_ = eb.n, nb4 = eb.Padded();
+  if (na_ == 0 || nb_ == 0) return above;
+  // The closest pair of the kept edges' first vertices bounds the answer
+  // from above (D is at most any vertex chord), so the search prunes from
+  // the start; the same pass keeps every pair's squared ball-centre chord.
+  thread_local std::vector<double> centre2;
+  if (centre2.size() < na_ * nb4) centre2.resize(na_ * nb4);
   double v2 = above.length2();
-  for (const EdgeBall& x : ea) {
-    for (const EdgeBall& y : eb) v2 = std::min(v2, (*x.a - *y.a).Norm2());
+  {
+    V2 vmin0 = Splat(v2), vmin1 = vmin0;
+    for (size_t i = 0; i < na_; ++i) {
+      const V2 ax = Splat(ea.vx[i]), ay = Splat(ea.vy[i]), az = Splat(ea.vz[i]);
+      const V2 mx = Splat(ea.mx[i]), my = Splat(ea.my[i]), mz = Splat(ea.mz[i]);
+      double* row = centre2.data() + i * nb4;
+      auto two = [&](size_t j, V2& vmin) {
+        const V2 dx = ax - Load(&eb.vx[j]), dy = ay - Load(&eb.vy[j]), dz = az - Load(&eb.vz[j]);
+        const V2 d2 = dx * dx + dy * dy + dz * dz;  // S2Point::Norm2, term for term
+        vmin = d2 < vmin ? d2 : vmin;
+        const V2 ex = mx - Load(&eb.mx[j]), ey = my - Load(&eb.my[j]), ez = mz - Load(&eb.mz[j]);
+        const V2 e2 = ex * ex + ey * ey + ez * ez;
+        std::memcpy(row + j, &e2, sizeof e2);
+      };
+      for (size_t j = 0; j < nb4; j += kLanes) {
+        two(j, vmin0);
+        two(j + 2, vmin1);
+      }
+    }
+    v2 = std::min({v2, vmin0[0], vmin0[1], vmin1[0], vmin1[1]});
   }
   S1ChordAngle best = v2 < above.length2() ? S1ChordAngle::FromLength2(v2) : above;
-  // Pairs by the gap between their edges' balls.
+  // The pairs whose edges' balls come within that bound (|x.m - y.m| - x.r
+  // - y.r <= cb0, without the square root), without a branch per pair: each
+  // is written, and kept by advancing past it.
   struct Pair {
     double lower;  // the edges' balls' gap: a coarse lower bound
     uint32_t i, j;
   };
-  absl::InlinedVector<Pair, 64> pairs;
-  const double cb0 = std::sqrt(best.length2());
-  for (size_t i = 0; i < ea.size(); ++i) {
-    const EdgeBall& x = ea[i];
-    for (size_t j = 0; j < eb.size(); ++j) {
-      const EdgeBall& y = eb[j];
-      // |x.m - y.m| - x.r - y.r > cb0 (+ slack), without the square root.
-      const double far = cb0 + kSlack + x.r + y.r;
-      const double d2 = (x.m - y.m).Norm2();
-      if (d2 > far * far) continue;
-      pairs.push_back({std::sqrt(d2) - x.r - y.r, static_cast<uint32_t>(i), static_cast<uint32_t>(j)});
+  thread_local std::vector<Pair> all;
+  if (all.size() < na_ * nb_) all.resize(na_ * nb_);
+  size_t kept = 0;
+  const double cb0 = std::sqrt(best.length2()) + kSlack;
+  for (size_t i = 0; i < na_; ++i) {
+    const double* row = centre2.data() + i * nb4;
+    const double reach_i = cb0 + ea.r[i];
+    for (size_t j = 0; j < nb_; ++j) {
+      const double far = reach_i + eb.r[j];
+      all[kept] = Pair{row[j], static_cast<uint32_t>(i), static_cast<uint32_t>(j)};
+      kept += row[j] <= far * far;
     }
   }
+  std::span<Pair> pairs(all.data(), kept);
+  for (Pair& pr : pairs) pr.lower = std::sqrt(pr.lower) - ea.r[pr.i] - eb.r[pr.j];
   std::sort(pairs.begin(), pairs.end(),
             [](const Pair& p, const Pair& q) { return p.lower < q.lower; });
-  // Nearest balls first: the first exact distances (S2's, which decide the
-  // bits) are near the answer, and the rest fall to the balls' bound or to
-  // the tighter arcs' bound (ArcGapLower: plain floating point, a trillionth
-  // of a radian below the truth) before S2 is asked.
-  // The edges' great-circle poles, made on first use (zero: not yet; an
-  // edge of a valid ring has a non-zero pole).
-  absl::InlinedVector<S2Point, 48> na(ea.size()), nb(eb.size());
-  auto pole = [](S2Point& cached, const EdgeBall& e) -> const S2Point& {
-    if (cached == S2Point()) cached = e.a->CrossProd(*e.b).Normalize();
-    return cached;
+  // Nearest balls first. S2's distance for a pair of arcs is zero when they
+  // cross, else the least of its four endpoint-to-arc distances; that least
+  // is what decides the bits, so S2 is asked only for what can attain it.
+  // - A crossing needs each arc's endpoints on both sides of the other's
+  //   great circle (tested with a margin of 1e-12, far above the dot
+  //   products' rounding): only such pairs go to
+  //   S2::UpdateEdgePairMinDistance, at once.
+  // - Every other endpoint-to-arc distance is first estimated
+  //   (ArcChord2Approx, within kEps of S2's chord). `upper` bounds the
+  //   answer from above (an exact chord, or an estimate plus kEps); an
+  //   estimate less kEps above it cannot be the least, and is dropped.
+  // - The survivors go to S2::UpdateMinDistance at the end, once `upper`
+  //   is as low as it gets: usually one or two.
+  constexpr double kEps = 1e-12;
+  double upper = std::sqrt(best.length2());
+  struct Ask {
+    double lower;  // the estimate less kEps
+    const S2Point *p, *e0, *e1;
+  };
+  absl::InlinedVector<Ask, 16> asks;
+  // The arcs' frames, made on first use.
+  thread_local std::vector<ArcFrame> fa, fb;
+  if (fa.size() < na_) fa.resize(na_);
+  if (fb.size() < nb_) fb.resize(nb_);
+  absl::InlinedVector<bool, 64> made_a(na_, false), made_b(nb_, false);
+  const std::vector<S2Point>& ra = a.ring();
+  const std::vector<S2Point>& rb = b.ring();
+  auto ends = [](const std::vector<S2Point>& ring, uint32_t e) {
+    return std::pair<const S2Point*, const S2Point*>(&ring[e], &ring[e + 1 == ring.size() ? 0 : e + 1]);
+  };
+  auto apart = [](const S2Point& n, const S2Point& p, const S2Point& q) {
+    const double dp = n.DotProd(p), dq = n.DotProd(q);
+    return (dp > kEps && dq > kEps) || (dp < -kEps && dq < -kEps);
   };
   for (const Pair& pr : pairs) {
-    const double cb = std::sqrt(best.length2()) + kSlack;
-    if (pr.lower > cb) break;
-    const EdgeBall& x = ea[pr.i];
-    const EdgeBall& y = eb[pr.j];
-    if (ArcGapLower(*x.a, *x.b, pole(na[pr.i], x), *y.a, *y.b, pole(nb[pr.j], y)) > cb) continue;
-    S2::UpdateEdgePairMinDistance(*x.a, *x.b, *y.a, *y.b, &best);
-    if (best == S1ChordAngle::Zero()) break;
+    if (pr.lower > upper + kSlack) break;
+    const auto [x0, x1] = ends(ra, ea.edge[pr.i]);
+    const auto [y0, y1] = ends(rb, eb.edge[pr.j]);
+    ArcFrame& fx = fa[pr.i];
+    ArcFrame& fy = fb[pr.j];
+    if (!made_a[pr.i]) fx = FrameOf(*x0, *x1), made_a[pr.i] = true;
+    if (!made_b[pr.j]) fy = FrameOf(*y0, *y1), made_b[pr.j] = true;
+    if (!apart(fx.n, *y0, *y1) && !apart(fy.n, *x0, *x1)) {  // they may cross (or nearly)
+      S2::UpdateEdgePairMinDistance(*x0, *x1, *y0, *y1, &best);
+      if (best == S1ChordAngle::Zero()) return best;
+      upper = std::min(upper, std::sqrt(best.length2()));
+      continue;
+    }
+    auto estimate = [&](const S2Point* p, const S2Point* e0, const S2Point* e1, const ArcFrame& f) {
+      const double c = std::sqrt(ArcChord2Approx(*p, *e0, *e1, f));
+      if (c - kEps > upper + kSlack) return;
+      asks.push_back({c - kEps, p, e0, e1});
+      upper = std::min(upper, c + kEps);
+    };
+    estimate(x0, y0, y1, fy);
+    estimate(x1, y0, y1, fy);
+    estimate(y0, x0, x1, fx);
+    estimate(y1, x0, x1, fx);
+  }
+  for (const Ask& q : asks) {
+    if (q.lower > upper + kSlack) continue;
+    S2::UpdateMinDistance(*q.p, *q.e0, *q.e1, &best);
   }
   return best;
 }

@@ -26,6 +26,8 @@
 #include "jic/geo/geometry_check.h"
 #include "s2/mutable_s2shape_index.h"
 #include "s2/s2closest_edge_query.h"
+#include "s2/s2edge_crossings.h"
+#include "s2/s2edge_distances.h"
 #include "s2/s2latlng.h"
 #include "s2/s2loop.h"
 #include "s2/s2pointutil.h"
@@ -542,8 +544,15 @@ class RandomShapes {
       std::vector<LatLngDeg> lls;
       for (int i = 0; i < n; ++i) {
         const double bearing = phase + (i + Uniform(-0.4, 0.4)) * 2 * kPi / n;
-        const S2LatLng ll(Offset(c, bearing, scale * Uniform(5000, 20000)));
+        const S2Point v = Offset(c, bearing, scale * Uniform(5000, 20000));
+        const S2LatLng ll(v);
         lls.push_back({ll.lat().degrees(), ll.lng().degrees()});
+        if (tiny_edges_) {
+          // A second vertex millimetres to centimetres away, across the
+          // radius: an edge whose ends nearly coincide.
+          const S2LatLng near(Offset(v, bearing + kPi / 2, Uniform(0.003, 0.03)));
+          lls.push_back({near.lat().degrees(), near.lng().degrees()});
+        }
       }
       if (UniformInt(0, 1) == 0) std::reverse(lls.begin(), lls.end());
       std::vector<FieldError> errors;
@@ -555,10 +564,13 @@ class RandomShapes {
   }
 
   int refused() const { return refused_; }
+  // Polygons made from now on have an edge of 3-30 mm after every vertex.
+  void set_tiny_edges(bool on) { tiny_edges_ = on; }
 
  private:
   std::mt19937_64 rng_;
   int refused_ = 0;
+  bool tiny_edges_ = false;
 };
 
 // Moves `b` along the great circle towards `a` until the reference distance
@@ -667,6 +679,77 @@ TEST(OutlineContainsRandomTest, AgreesWithS2Loop) {
       ASSERT_EQ(s.outline.Contains(p), loop.Contains(p)) << "shape " << iter << " point " << k;
     }
   }
+}
+
+// Edges of a few millimetres, whose ends nearly coincide: the measurement's
+// quick orientation tests and estimates must stay within their margins (a
+// pole made as a0 x a1 would be ~1e-7 rad astray), so that its verdicts and
+// bits are still S2's, touching or 5 km apart, to the centimetre.
+TEST(WithinDistanceRandomTest, TinyEdgesAgreeWithS2ClosestEdgeQuery) {
+  RandomShapes gen(0x7e1e);
+  gen.set_tiny_edges(true);
+  int within = 0, compared = 0;
+  for (int iter = 0; iter < 300; ++iter) {
+    const S2Point ca = gen.Center();
+    const Shape a = gen.Make(ca);
+    Shape b = gen.Make(RandomShapes::Offset(ca, gen.Uniform(0, 2 * kPi), 45000));
+    const double target = iter % 2 == 0 ? gen.Uniform(-0.05, 0.05) : 5000 + gen.Uniform(-0.05, 0.05);
+    b = Approach(a, std::move(b), target);
+    const double ref = ReferenceDistanceM(a, b);
+    for (double limit : {kToleranceM, 5000 + kToleranceM, ref + gen.Uniform(-0.03, 0.03)}) {
+      if (limit < 0 || std::abs(ref - limit) < 1e-6) continue;
+      const S1ChordAngle chord = MetersToChord(limit);
+      const bool expected = ref <= limit;
+      for (const auto& [x, y] : {std::pair<const Shape*, const Shape*>(&a, &b), {&b, &a}}) {
+        ASSERT_EQ(WithinDistance(x->outline, y->outline, chord), expected)
+            << "pair " << iter << ": reference " << ref << " m, limit " << limit << " m";
+        const std::optional<S1Angle> measured = MeasureWithin(x->outline, y->outline, chord);
+        ASSERT_EQ(measured.has_value(), expected) << "pair " << iter << ", limit " << limit << " m";
+        if (measured) {
+          ASSERT_EQ(measured->radians(), Distance(x->outline, y->outline).radians())
+              << "pair " << iter << ", limit " << limit << " m";
+        }
+      }
+      ++compared;
+      within += expected;
+    }
+  }
+  EXPECT_GT(compared, 600);
+  EXPECT_GT(within, compared / 4);
+}
+
+// Points on the boundary and a hair either side of it, where the quick
+// orientation tests of Contains must hand over to S2's exact ones: the
+// vertices themselves, points on the edges, and points 1e-15 to 1e-9 rad
+// off them (a few nanometres to millimetres).
+TEST(OutlineContainsRandomTest, AgreesWithS2LoopOnAndNearTheBoundary) {
+  RandomShapes gen(0xb0da);
+  int checked = 0;
+  for (int iter = 0; iter < 200; ++iter) {
+    const S2Point c = gen.Center();
+    const Shape s = gen.Make(c);
+    if (s.outline.is_circle()) continue;
+    const std::vector<S2Point>& ring = s.outline.ring();
+    const S2Loop loop(ring, S2Debug::DISABLE);
+    for (size_t i = 0; i < ring.size(); ++i) {
+      const S2Point& v = ring[i];
+      const S2Point& w = ring[(i + 1) % ring.size()];
+      const S2Point normal = S2::RobustCrossProd(v, w).Normalize();
+      std::vector<S2Point> probes = {v, S2::Interpolate(v, w, 0.5), S2::Interpolate(v, w, 0.25)};
+      for (double off : {1e-15, 1e-13, 1e-11, 1e-9}) {
+        const S2Point m = S2::Interpolate(v, w, gen.Uniform(0.05, 0.95));
+        probes.push_back((m + off * normal).Normalize());
+        probes.push_back((m - off * normal).Normalize());
+        probes.push_back((v + off * normal).Normalize());
+        probes.push_back((v - off * normal).Normalize());
+      }
+      for (const S2Point& p : probes) {
+        ASSERT_EQ(s.outline.Contains(p), loop.Contains(p)) << "shape " << iter << " edge " << i;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 20000);
 }
 
 }  // namespace

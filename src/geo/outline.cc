@@ -79,6 +79,9 @@ double ArcChord2Approx(const S2Point& p, const S2Point& a0, const S2Point& a1, c
   return std::min(e0, e1);
 }
 
+// Defined below, with its helpers.
+S1ChordAngle NearestEdgePair(const Outline& a, const Outline& b, S1ChordAngle limit);
+
 }  // namespace
 
 Outline Outline::Circle(const S2Point& center, double radius_m) {
@@ -195,13 +198,7 @@ bool WithinDistance(const Outline& a, const Outline& b, S1ChordAngle limit) {
       AnyVertexWithin(a.ring(), b.ring(), limit.length2())) {
     return true;
   }
-  Edges ea, eb;
-  NearEdges(a.ring(), b.bound(), reach, &ea);
-  if (ea.empty()) return false;
-  NearEdges(b.ring(), a.bound(), reach, &eb);
-  if (eb.empty()) return false;
-  S1ChordAngle best = limit.Successor();
-  return MinEdgePairDistance(ea, eb, &best, limit.Successor());
+  return NearestEdgePair(a, b, limit) < limit.Successor();
 }
 
 S1Angle Distance(const Outline& a, const Outline& b) {

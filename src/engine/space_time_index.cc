@@ -159,11 +159,22 @@ bool SpaceTimeIndex::Remove(uint32_t item, const Box& box) {
 }
 
 void SpaceTimeIndex::Query(const Box& q, std::vector<uint32_t>* out) const {
-  const size_t first = out->size();
   const int64_t q0 = FloorMinutes(q.t0);
   const int64_t q1 = CeilMinutes(q.t1);
   const double qx = q.cap.center().x(), qy = q.cap.center().y(), qz = q.cap.center().z();
   const double qr = q.cap.GetRadius().radians();
+  // Every list to read, with the binary search for its first posting that
+  // may reach the query's start. The lists are large and scattered, so each
+  // step of a search is a cache miss; the searches run in lockstep, one step
+  // of each per round, and each asks for its next probe a round ahead, so
+  // that their misses overlap instead of following one another.
+  struct Search {
+    const ClassList* list;
+    int32_t from;
+    uint32_t lo, n;  // the answer is in [lo, lo + n]
+  };
+  thread_local std::vector<Search> searches;
+  searches.clear();
   std::vector<S2CellId> ids;
   for (int slot = 0; slot <= kFaceLevel; ++slot) {
     if (items_at_level_[slot] == 0) continue;
@@ -172,21 +183,53 @@ void SpaceTimeIndex::Query(const Box& q, std::vector<uint32_t>* out) const {
       auto cit = cells_.find(id.id());
       if (cit == cells_.end()) continue;
       for (const ClassList& l : cit->second) {
-        const int32_t from = ClampMinutes(q0 - l.max_minutes);
-        const size_t k = std::lower_bound(l.starts.begin(), l.starts.end(), from) - l.starts.begin();
-        for (auto pos = l.postings.begin() + k, end = l.postings.end(); pos != end && pos->t0 <= q1;
-             ++pos) {
-          if (pos->t1 < q0 || pos->alt_lo > q.alt_hi || pos->alt_hi < q.alt_lo) continue;
-          // The chord between the centres is at most their angle, so a chord
-          // longer than the two radii proves the caps apart.
-          const double dx = pos->cx - qx, dy = pos->cy - qy, dz = pos->cz - qz;
-          const double reach = qr + pos->radius;
-          if (dx * dx + dy * dy + dz * dz > reach * reach) continue;
-          out->push_back(pos->item);
-        }
+        const uint32_t n = static_cast<uint32_t>(l.starts.size());
+        searches.push_back({&l, ClampMinutes(q0 - l.max_minutes), 0, n});
+        __builtin_prefetch(l.starts.data() + n / 2);
       }
     }
   }
+  for (bool more = true; more;) {
+    more = false;
+    for (Search& s : searches) {
+      if (s.n == 0) continue;
+      const uint32_t half = s.n / 2;
+      const bool right = s.list->starts[s.lo + half] < s.from;
+      s.lo = right ? s.lo + half + 1 : s.lo;
+      s.n = right ? s.n - half - 1 : half;
+      if (s.n != 0) {
+        __builtin_prefetch(&s.list->starts[s.lo + s.n / 2]);
+        more = true;
+      }
+    }
+  }
+  for (const Search& s : searches) {
+    const char* first = reinterpret_cast<const char*>(s.list->postings.data() + s.lo);
+    __builtin_prefetch(first);
+    __builtin_prefetch(first + 64);
+  }
+  // The postings from there to the query's end, filtered without a branch
+  // per posting: each item is written, and kept by advancing past it (into
+  // a buffer that only grows, so that it is not cleared for every query).
+  thread_local std::vector<uint32_t> kept;
+  size_t k = 0;
+  for (const Search& s : searches) {
+    const std::vector<Posting>& v = s.list->postings;
+    if (kept.size() < k + (v.size() - s.lo)) kept.resize(2 * (k + (v.size() - s.lo)));
+    uint32_t* dst = kept.data();
+    for (auto pos = v.begin() + s.lo, end = v.end(); pos != end && pos->t0 <= q1; ++pos) {
+      // The chord between the centres is at most their angle, so a chord
+      // longer than the two radii proves the caps apart.
+      const double dx = pos->cx - qx, dy = pos->cy - qy, dz = pos->cz - qz;
+      const double reach = qr + pos->radius;
+      const bool keep = (pos->t1 >= q0) & (pos->alt_lo <= q.alt_hi) & (pos->alt_hi >= q.alt_lo) &
+                        (dx * dx + dy * dy + dz * dz <= reach * reach);
+      dst[k] = pos->item;
+      k += keep;
+    }
+  }
+  const size_t first = out->size();
+  out->insert(out->end(), kept.begin(), kept.begin() + static_cast<ptrdiff_t>(k));
   std::sort(out->begin() + first, out->end());
   out->erase(std::unique(out->begin() + first, out->end()), out->end());
 }

@@ -1,5 +1,7 @@
 #include "jic/engine/operation_store.h"
 
+#include "absl/strings/string_view.h"
+
 namespace jic::engine {
 
 OperationStore::OperationStore(SpaceTimeIndex::Options options) : index_(options) {}
@@ -74,7 +76,7 @@ void OperationStore::Put(Operation op) {
 }
 
 bool OperationStore::Erase(std::string_view id) {
-  auto it = by_id_.find(std::string(id));
+  auto it = by_id_.find(absl::string_view(id.data(), id.size()));
   if (it == by_id_.end()) return false;
   const uint32_t slot = it->second;
   Unindex(slot);
@@ -85,7 +87,7 @@ bool OperationStore::Erase(std::string_view id) {
 }
 
 const Operation* OperationStore::Find(std::string_view id) const {
-  auto it = by_id_.find(std::string(id));
+  auto it = by_id_.find(absl::string_view(id.data(), id.size()));
   return it == by_id_.end() ? nullptr : slots_[it->second].get();
 }
 

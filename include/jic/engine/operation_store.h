@@ -8,9 +8,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "jic/engine/operation.h"
 #include "jic/engine/space_time_index.h"
 
@@ -79,7 +79,7 @@ class OperationStore {
 
   std::vector<std::unique_ptr<Operation>> slots_;
   std::vector<uint32_t> free_slots_;
-  std::unordered_map<std::string, uint32_t> by_id_;
+  absl::flat_hash_map<std::string, uint32_t> by_id_;  // looked up by string_view
   // Volume number -> (slot, volume index); numbers are reused.
   struct VolumeSlot {
     const Volume4D* vol;  // valid while indexed (Put and Erase unindex first)

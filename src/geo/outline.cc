@@ -298,23 +298,16 @@ S1ChordAngle NearestEdgePair(const Outline& a, const Outline& b, S1ChordAngle li
   if (na_ == 0 || nb_ == 0) return above;
   // The closest pair of the kept edges' first vertices bounds the answer
   // from above (D is at most any vertex chord), so the search prunes from
-  // the start; the same pass keeps every pair's squared ball-centre chord.
-  thread_local std::vector<double> centre2;
-  if (centre2.size() < na_ * nb4) centre2.resize(na_ * nb4);
+  // the start.
   double v2 = above.length2();
   {
     V2 vmin0 = Splat(v2), vmin1 = vmin0;
     for (size_t i = 0; i < na_; ++i) {
       const V2 ax = Splat(ea.vx[i]), ay = Splat(ea.vy[i]), az = Splat(ea.vz[i]);
-      const V2 mx = Splat(ea.mx[i]), my = Splat(ea.my[i]), mz = Splat(ea.mz[i]);
-      double* row = centre2.data() + i * nb4;
       auto two = [&](size_t j, V2& vmin) {
         const V2 dx = ax - Load(&eb.vx[j]), dy = ay - Load(&eb.vy[j]), dz = az - Load(&eb.vz[j]);
         const V2 d2 = dx * dx + dy * dy + dz * dz;  // S2Point::Norm2, term for term
         vmin = d2 < vmin ? d2 : vmin;
-        const V2 ex = mx - Load(&eb.mx[j]), ey = my - Load(&eb.my[j]), ez = mz - Load(&eb.mz[j]);
-        const V2 e2 = ex * ex + ey * ey + ez * ez;
-        std::memcpy(row + j, &e2, sizeof e2);
       };
       for (size_t j = 0; j < nb4; j += kLanes) {
         two(j, vmin0);
@@ -325,18 +318,27 @@ S1ChordAngle NearestEdgePair(const Outline& a, const Outline& b, S1ChordAngle li
   }
   S1ChordAngle best = v2 < above.length2() ? S1ChordAngle::FromLength2(v2) : above;
   // The pairs whose edges' balls come within that bound (|x.m - y.m| - x.r
-  // - y.r <= cb0, without the square root), without a branch per pair: each
-  // is written, and kept by advancing past it.
+  // - y.r <= cb0, without the square root), a row at a time: the squared
+  // chords between ball centres two lanes at a time, then, without a branch
+  // per pair, each pair written and kept by advancing past it. Memory stays
+  // one row plus the pairs kept, however many vertices the rings have.
   struct Pair {
     double lower;  // the edges' balls' gap: a coarse lower bound
     uint32_t i, j;
   };
+  thread_local std::vector<double> row;
   thread_local std::vector<Pair> all;
-  if (all.size() < na_ * nb_) all.resize(na_ * nb_);
+  if (row.size() < nb4) row.resize(nb4);
   size_t kept = 0;
   const double cb0 = std::sqrt(best.length2()) + kSlack;
   for (size_t i = 0; i < na_; ++i) {
-    const double* row = centre2.data() + i * nb4;
+    const V2 mx = Splat(ea.mx[i]), my = Splat(ea.my[i]), mz = Splat(ea.mz[i]);
+    for (size_t j = 0; j < nb4; j += 2) {
+      const V2 ex = mx - Load(&eb.mx[j]), ey = my - Load(&eb.my[j]), ez = mz - Load(&eb.mz[j]);
+      const V2 e2 = ex * ex + ey * ey + ez * ez;
+      std::memcpy(&row[j], &e2, sizeof e2);
+    }
+    if (all.size() < kept + nb_) all.resize(2 * (kept + nb_));
     const double reach_i = cb0 + ea.r[i];
     for (size_t j = 0; j < nb_; ++j) {
       const double far = reach_i + eb.r[j];

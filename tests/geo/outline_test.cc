@@ -718,6 +718,30 @@ TEST(WithinDistanceRandomTest, TinyEdgesAgreeWithS2ClosestEdgeQuery) {
   EXPECT_GT(within, compared / 4);
 }
 
+// Rings of thousands of vertices (ASTM allows 10,000): the pair search works a
+// row of edge pairs at a time, so its memory stays small, and it still gives
+// Distance's bits.
+TEST(WithinDistanceTest, LargeRingsMeasureLikeDistance) {
+  auto ring = [](const S2Point& c, int n, double radius_m) {
+    std::vector<S2Point> out;
+    for (int i = 0; i < n; ++i) out.push_back(RandomShapes::Offset(c, 2 * kPi * i / n, radius_m));
+    return Outline::Polygon(std::move(out));
+  };
+  const S2Point c = P(35.0, 38.0);
+  const Outline a = ring(c, 4000, 10000);
+  const Outline b = ring(RandomShapes::Offset(c, 1.0, 24990), 3000, 10000);
+  const S1ChordAngle limit = MetersToChord(5000 + kToleranceM);
+  const double d = DistanceM(a, b);
+  ASSERT_GT(d, 4980);
+  ASSERT_LT(d, 5000);
+  const std::optional<S1Angle> measured = MeasureWithin(a, b, limit);
+  ASSERT_TRUE(measured.has_value());
+  EXPECT_EQ(measured->radians(), Distance(a, b).radians());
+  EXPECT_TRUE(WithinDistance(a, b, limit));
+  EXPECT_FALSE(WithinDistance(a, b, MetersToChord(4900)));
+  EXPECT_FALSE(MeasureWithin(b, a, MetersToChord(4900)).has_value());
+}
+
 // Points on the boundary and a hair either side of it, where the quick
 // orientation tests of Contains must hand over to S2's exact ones: the
 // vertices themselves, points on the edges, and points 1e-15 to 1e-9 rad

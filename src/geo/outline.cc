@@ -242,7 +242,7 @@ inline V2 Load(const double* p) {
 }
 
 // The edges of a ring kept for a pair search, column by column, padded to a
-// whole number of V4 with edges too far away to matter (their squared
+// multiple of kLanes with edges too far away to matter (their squared
 // distances, ~1e60, lose every comparison).
 struct EdgeColumns {
   static constexpr double kFar = 1e30;

@@ -72,7 +72,7 @@ double PadUV() {
 }
 
 using internal::Apart;
-using internal::kDetError;
+using internal::SameSide;
 
 // The great-circle filter of the distance test: an edge whose great circle
 // is farther than 2 kTolRad from p is not within kTolRad of it (kDotSlack
@@ -643,11 +643,11 @@ bool AreaPointIndex::InsideByParity(const uint32_t* item, const S2Point& center,
       const S2Point n = v[e].CrossProd(v[e + 1]);
       const double np = n.DotProd(p);
       *near_edge |= MayBeNear(n, np);
-      const bool apart = (dv > kDetError && dw > kDetError) || (dv < -kDetError && dw < -kDetError);
+      const bool apart = SameSide(dv, dw);
       dv = dw;
       if (apart) continue;
       const double nc = n.DotProd(center);
-      if ((nc > kDetError && np > kDetError) || (nc < -kDetError && np < -kDetError)) continue;
+      if (SameSide(nc, np)) continue;
       S2EdgeCrosser crosser(&center, &p);
       inside ^= crosser.EdgeOrVertexCrossing(&v[e], &v[e + 1]);
     }

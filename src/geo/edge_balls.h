@@ -36,11 +36,16 @@ inline double ChordLen(double angle) { return angle >= M_PI ? 2.0 : 2.0 * std::s
 // one only sends more edges to S2's exact test).
 inline constexpr double kDetError = 1e-14;
 
+// True when two signed distances from a great circle (dot products with its
+// normal) are certainly of one sign: both beyond `margin` on the same side.
+inline bool SameSide(double dx, double dy, double margin = kDetError) {
+  return (dx > margin && dy > margin) || (dx < -margin && dy < -margin);
+}
+
 // True when x and y are certainly on the same side of the great circle with
 // normal n (= a x b for unit a, b): no arc between them crosses the arc ab.
-inline bool Apart(const S2Point& n, const S2Point& x, const S2Point& y) {
-  const double dx = n.DotProd(x), dy = n.DotProd(y);
-  return (dx > kDetError && dy > kDetError) || (dx < -kDetError && dy < -kDetError);
+inline bool Apart(const S2Point& n, const S2Point& x, const S2Point& y, double margin = kDetError) {
+  return SameSide(n.DotProd(x), n.DotProd(y), margin);
 }
 
 // Slack on the pruning tests so that rounding never prunes a true candidate.

@@ -18,7 +18,7 @@ using internal::ChordLen;
 using internal::EdgeBall;
 using internal::Edges;
 using internal::FromRadians;
-using internal::kDetError;
+using internal::SameSide;
 using internal::kSlack;
 using internal::MinEdgePairDistance;
 using internal::NearEdges;
@@ -134,7 +134,7 @@ bool Outline::Contains(const S2Point& p) const {
     const S2Point& v = ring_[i == 0 ? n - 1 : i - 1];
     const S2Point& w = ring_[i];
     const double dw = cp.DotProd(w);
-    const bool apart = (dv > kDetError && dw > kDetError) || (dv < -kDetError && dw < -kDetError);
+    const bool apart = SameSide(dv, dw);
     dv = dw;
     if (apart || Apart(v.CrossProd(w), outside_, p)) continue;
     S2EdgeCrosser crosser(&outside_, &p);
@@ -380,10 +380,6 @@ S1ChordAngle NearestEdgePair(const Outline& a, const Outline& b, S1ChordAngle li
   auto ends = [](const std::vector<S2Point>& ring, uint32_t e) {
     return std::pair<const S2Point*, const S2Point*>(&ring[e], &ring[e + 1 == ring.size() ? 0 : e + 1]);
   };
-  auto apart = [](const S2Point& n, const S2Point& p, const S2Point& q) {
-    const double dp = n.DotProd(p), dq = n.DotProd(q);
-    return (dp > kEps && dq > kEps) || (dp < -kEps && dq < -kEps);
-  };
   for (const Pair& pr : pairs) {
     if (pr.lower > upper + kSlack) break;
     const auto [x0, x1] = ends(ra, ea.edge[pr.i]);
@@ -392,7 +388,7 @@ S1ChordAngle NearestEdgePair(const Outline& a, const Outline& b, S1ChordAngle li
     ArcFrame& fy = fb[pr.j];
     if (!made_a[pr.i]) fx = FrameOf(*x0, *x1), made_a[pr.i] = true;
     if (!made_b[pr.j]) fy = FrameOf(*y0, *y1), made_b[pr.j] = true;
-    if (!apart(fx.n, *y0, *y1) && !apart(fy.n, *x0, *x1)) {  // they may cross (or nearly)
+    if (!Apart(fx.n, *y0, *y1, kEps) && !Apart(fy.n, *x0, *x1, kEps)) {  // they may cross (or nearly)
       S2::UpdateEdgePairMinDistance(*x0, *x1, *y0, *y1, &best);
       if (best == S1ChordAngle::Zero()) return best;
       upper = std::min(upper, std::sqrt(best.length2()));

@@ -5,6 +5,7 @@
 //   jic_bench decide --workload DIR --n N [--queries Q] [--areas Z]
 //   jic_bench w2     --workload DIR --n Z [--reports M] [--expect FILE] [--check K]
 //                    [--res FILE] [--max-edges E] [--max-level L]
+//   jic_bench hiccups [--n SECONDS]
 //
 // w1: one new 4D volume against N stored ones, zero separation: every stored
 //     volume whose outline touches or overlaps the query's and whose closed
@@ -25,7 +26,12 @@
 //     disagreement with the latter is a bug and fails the run.
 // Each prints one JSON object: name, n, p50_us, p99_us, per_s and details.
 // Latencies: one warm-up pass over the queries, then a measured pass (as the
-// peers do), single-threaded.
+// peers do), single-threaded. p50_us/p99_us are the last pass's. With
+// --passes P > 1, best_p50_us/best_p99_us are the percentiles of each
+// query's fastest of the P measured passes: this machine (a virtual one)
+// loses the processor for ~25 us about a thousand times a second, which
+// lands on a query of 10 us about one time in a hundred and so sets the p99
+// of a single pass; the best of several passes shows the code's own tail.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -139,6 +145,7 @@ int RunW1(const Args& a) {
 
   const S1ChordAngle touch = geo::MetersToChord(geo::kToleranceM);
   std::vector<double> lat(qv.size()), index_lat(qv.size());
+  std::vector<double> best(qv.size(), 1e300);
   std::vector<int64_t> cnt(qv.size()), idsum(qv.size());
   std::vector<engine::OperationStore::VolumeRef> near;
   int64_t candidates = 0;
@@ -164,6 +171,7 @@ int RunW1(const Args& a) {
       }
       auto e = Clock::now();
       lat[k] = std::chrono::duration<double, std::micro>(e - s).count();
+      if (pass > 0) best[k] = std::min(best[k], lat[k]);
       index_lat[k] = std::chrono::duration<double, std::micro>(m - s).count();
       cnt[k] = n;
       idsum[k] = sum;
@@ -182,12 +190,13 @@ int RunW1(const Args& a) {
               "\"queries\":%zu,\"load_s\":%.2f,\"build_s\":%.2f,\"index_p50_us\":%.3f,"
               "\"index_p99_us\":%.3f,\"index_bytes_per_volume\":%.1f,"
               "\"vertex_bytes_per_volume\":%.1f,\"mean_candidates\":%.2f,\"mean_hits\":%.3f,"
-              "\"finest_level\":%d,\"rss_mb\":%ld}\n",
+              "\"finest_level\":%d,\"passes\":%d,\"best_p50_us\":%.3f,\"best_p99_us\":%.3f,"
+              "\"rss_mb\":%ld}\n",
               store.size(), Pct(lat, 50), Pct(lat, 99), qv.size() / measured, qv.size(), Secs(t0, t1),
               Secs(t1, t2), Pct(index_lat, 50), Pct(index_lat, 99), store.index().MemoryBytes() / n,
               vertex_bytes / n,
               static_cast<double>(candidates) / qv.size(), hits / qv.size(), a.finest_level,
-              PeakRssMb());
+              a.passes, Pct(best, 50), Pct(best, 99), PeakRssMb());
   return 0;
 }
 
@@ -246,7 +255,7 @@ int RunDecide(const Args& a) {
   std::vector<bench::Row> qs = bench::ReadRows(a.workload + "/w1_queries.tsv", a.queries, true);
   std::vector<engine::Operation> cands;
   for (size_t i = 0; i < qs.size(); ++i) cands.push_back(OperationOf(qs[i], i + 1, "q-"));
-  std::vector<double> lat(cands.size());
+  std::vector<double> lat(cands.size()), best(cands.size(), 1e300);
   int outcomes[3] = {0, 0, 0};
   double findings = 0, measured = 0;
   for (int pass = 0; pass <= a.passes; ++pass) {
@@ -259,6 +268,7 @@ int RunDecide(const Args& a) {
       auto d = engine::Decide(rules, store, cands[k], received);
       auto e = Clock::now();
       lat[k] = std::chrono::duration<double, std::micro>(e - s).count();
+      if (pass > 0) best[k] = std::min(best[k], lat[k]);
       if (!d.ok()) {
         std::cerr << d.status().ToString() << "\n";
         return 1;
@@ -270,10 +280,11 @@ int RunDecide(const Args& a) {
   }
   std::printf("{\"name\":\"decide\",\"n\":%zu,\"p50_us\":%.3f,\"p99_us\":%.3f,\"per_s\":%.1f,"
               "\"queries\":%zu,\"areas\":%zu,\"setup_s\":%.2f,\"mean_findings\":%.2f,"
-              "\"accepted\":%d,\"needs_approval\":%d,\"rejected\":%d,\"rss_mb\":%ld}\n",
+              "\"accepted\":%d,\"needs_approval\":%d,\"rejected\":%d,\"passes\":%d,"
+              "\"best_p50_us\":%.3f,\"best_p99_us\":%.3f,\"rss_mb\":%ld}\n",
               store.size(), Pct(lat, 50), Pct(lat, 99), cands.size() / measured, cands.size(),
               rules.agreement().areas.size(), Secs(t0, t1), findings / cands.size(), outcomes[0],
-              outcomes[1], outcomes[2], PeakRssMb());
+              outcomes[1], outcomes[2], a.passes, Pct(best, 50), Pct(best, 99), PeakRssMb());
   return 0;
 }
 
@@ -456,12 +467,45 @@ int RunW2(const Args& a) {
   return brute_disagree == 0 ? 0 : 1;
 }
 
+// hiccups: how often this machine takes the processor away. A loop that
+// only reads the clock, for S seconds (--n S, default 2); every gap between
+// two readings longer than 10 us is time the thread did not run. On the
+// project's virtual machines such gaps come about a thousand times a second
+// and last ~25 us, so they set the p99 of anything that takes ~10 us.
+int RunHiccups(const Args& a) {
+  const double secs = a.n > 0 && a.n < 600 ? static_cast<double>(a.n) : 2.0;
+  const auto start = Clock::now();
+  auto prev = start;
+  int64_t over10 = 0, over25 = 0, over100 = 0;
+  double lost_us = 0, longest_us = 0;
+  for (int64_t i = 0;; ++i) {
+    const auto t = Clock::now();
+    const double gap = std::chrono::duration<double, std::micro>(t - prev).count();
+    prev = t;
+    if (gap > 10) {
+      ++over10;
+      over25 += gap > 25;
+      over100 += gap > 100;
+      lost_us += gap;
+      longest_us = std::max(longest_us, gap);
+    }
+    if ((i & 1023) == 0 && Secs(start, t) >= secs) break;
+  }
+  const double wall = Secs(start, Clock::now());
+  std::printf("{\"name\":\"hiccups\",\"seconds\":%.2f,\"gaps_over_10us_per_s\":%.1f,"
+              "\"gaps_over_25us_per_s\":%.1f,\"gaps_over_100us_per_s\":%.1f,"
+              "\"mean_gap_us\":%.1f,\"longest_gap_us\":%.1f,\"lost_fraction\":%.4f}\n",
+              wall, over10 / wall, over25 / wall, over100 / wall, over10 ? lost_us / over10 : 0.0,
+              longest_us, lost_us / 1e6 / wall);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Args a;
   if (argc < 2) {
-    std::cerr << "usage: jic_bench w1|decide|w2 --workload DIR --n N [--queries Q] [--areas Z] "
+    std::cerr << "usage: jic_bench w1|decide|w2|hiccups --workload DIR --n N [--queries Q] [--areas Z] "
                  "[--finest-level L] [--res FILE] [--reports M] [--expect FILE] [--check K] "
                  "[--max-edges E] [--max-level L]\n";
     return 2;
@@ -486,6 +530,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (a.mode == "hiccups") return RunHiccups(a);
   if (a.workload.empty()) {
     std::cerr << "--workload DIR is required\n";
     return 2;

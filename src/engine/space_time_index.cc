@@ -15,6 +15,9 @@ namespace {
 constexpr int kFaceLevel = S2CellId::kMaxLevel + 1;  // slot for items covering whole faces
 constexpr uint8_t kUnboundedClass = 16;
 constexpr int64_t kMicrosPerMinute = 60'000'000;
+// Postings per bucket of a list's start-time directory, on average: a query
+// reads at most about one bucket's worth of postings before its window.
+constexpr size_t kPerBucket = 16;
 
 int32_t ClampMinutes(int64_t m) {
   return static_cast<int32_t>(std::clamp<int64_t>(m, std::numeric_limits<int32_t>::min(),
@@ -32,15 +35,28 @@ int32_t CeilMinutes(Time t) {
   if (us % kMicrosPerMinute != 0 && us > 0) ++q;
   return ClampMinutes(q);
 }
-float FloatDown(double v) {
-  float f = static_cast<float>(v);
-  if (static_cast<double>(f) > v) f = std::nextafter(f, -INFINITY);
-  return f;
+// Altitudes in postings: steps of kAltStepM, rounded outwards (NaN as the
+// widest), clamped to what an int16 holds. Floor, ceiling and clamping are
+// all monotonic, so comparing rounded bands never drops an overlap.
+constexpr double kAltStepM = 4;
+int16_t AltSteps(double m, bool up) {
+  const double s = up ? std::ceil(m / kAltStepM) : std::floor(m / kAltStepM);
+  if (std::isnan(s)) return up ? INT16_MAX : INT16_MIN;
+  return static_cast<int16_t>(std::clamp<double>(s, INT16_MIN, INT16_MAX));
 }
-float FloatUp(double v) {
-  float f = static_cast<float>(v);
-  if (static_cast<double>(f) < v) f = std::nextafter(f, INFINITY);
-  return f;
+
+// A posting's radius when its cap is not kept. The filing rule keeps every
+// cap in range (an item's centre lies in one of the four cells it is filed
+// under, and its radius is below the cells' width), so this only guards
+// against a cap that is not a cap (NaN): such an item is kept for every query.
+constexpr uint16_t kWide = 0xffff;
+
+uint8_t ClassOfSpan(int64_t minutes) {
+  int64_t span = 1;
+  for (uint8_t c = 0; c < kUnboundedClass; ++c, span *= 4) {
+    if (minutes <= span) return c;
+  }
+  return kUnboundedClass;
 }
 
 // Largest level whose four cells around the nearest vertex hold the cap, or -1
@@ -84,27 +100,100 @@ void SpaceTimeIndex::CellsFor(const S2Cap& cap, int level, bool exact,
   S2RegionCoverer::GetSimpleCovering(cap, cap.center(), level, out);
 }
 
-SpaceTimeIndex::Posting SpaceTimeIndex::MakePosting(uint32_t item, const Box& box) {
-  const S2Point& c = box.cap.center();
-  // A float centre is within ~1e-7 of the true one; pad the radius by more.
-  const float radius = FloatUp(box.cap.GetRadius().radians() + 4e-7);
-  return Posting{FloorMinutes(box.t0),     CeilMinutes(box.t1),       FloatDown(box.alt_lo),
-                 FloatUp(box.alt_hi),      static_cast<float>(c.x()), static_cast<float>(c.y()),
-                 static_cast<float>(c.z()), radius,                   item};
+SpaceTimeIndex::Posting SpaceTimeIndex::MakePosting(uint32_t item, const Box& box,
+                                                    const ClassList& list) {
+  Posting p{FloorMinutes(box.t0), CeilMinutes(box.t1), AltSteps(box.alt_lo, false),
+            AltSteps(box.alt_hi, true), 0, 0, 0, kWide, item};
+  // The offset is rounded to the nearest step, at most 0.87 of a step off
+  // in all; the radius is rounded up with 1.5 steps to spare, which also
+  // covers the query's float arithmetic.
+  const S2Point d = (box.cap.center() - list.ref) / list.unit;
+  const double r = std::max(0.0, box.cap.GetRadius().radians()) / list.unit + 1.5;
+  const double x = std::round(d.x()), y = std::round(d.y()), z = std::round(d.z());
+  const double lim = INT16_MAX;
+  if (r < kWide && std::abs(x) <= lim && std::abs(y) <= lim && std::abs(z) <= lim) {
+    p.x = static_cast<int16_t>(x);
+    p.y = static_cast<int16_t>(y);
+    p.z = static_cast<int16_t>(z);
+    p.radius = static_cast<uint16_t>(std::ceil(r));
+  }
+  return p;
 }
 
-uint8_t SpaceTimeIndex::ClassOf(const Posting& p) {
-  const int64_t d = static_cast<int64_t>(p.t1) - p.t0;
-  int64_t span = 1;
-  for (uint8_t c = 0; c < kUnboundedClass; ++c, span *= 4) {
-    if (d <= span) return c;
+void SpaceTimeIndex::ClassList::Rebuild() {
+  const size_t n = postings.size();
+  built_for = static_cast<uint32_t>(n);
+  first.clear();
+  if (n == 0) return;
+  base = starts.front();
+  const int64_t span = static_cast<int64_t>(starts.back()) - base + 1;  // 1 to 2^32
+  const int64_t want = std::max<int64_t>(1, static_cast<int64_t>(n / kPerBucket));
+  int s = 0;
+  while (((span - 1) >> s) + 1 > want) ++s;
+  shift = static_cast<uint8_t>(s);
+  const int64_t buckets = ((span - 1) >> s) + 1;
+  first.resize(static_cast<size_t>(buckets) + 1);
+  size_t j = 0;
+  for (int64_t b = 0; b < buckets; ++b) {
+    const int64_t bound = base + (b << s);
+    while (j < n && starts[j] < bound) ++j;
+    first[static_cast<size_t>(b)] = static_cast<uint32_t>(j);
   }
-  return kUnboundedClass;
+  first.back() = static_cast<uint32_t>(n);
+}
+
+void SpaceTimeIndex::ClassList::Inserted(int32_t t0) {
+  const size_t n = postings.size();
+  if (first.empty() || t0 < base || n > 2 * static_cast<size_t>(built_for) + kPerBucket) {
+    Rebuild();
+    return;
+  }
+  const size_t b = static_cast<size_t>((static_cast<int64_t>(t0) - base) >> shift);
+  const size_t buckets = first.size() - 1;
+  if (b >= buckets) {
+    // Past the last bucket (the usual case: new operations start later).
+    // Add buckets up to it, unless a start far in the future would make the
+    // directory much longer than the list.
+    if (b + 1 - buckets > n / kPerBucket + 16) {
+      Rebuild();
+      return;
+    }
+    // Every earlier start lies before the new buckets.
+    first.resize(b + 2, static_cast<uint32_t>(n - 1));
+  }
+  // Buckets after the new start begin one posting later.
+  for (size_t k = b + 1; k < first.size(); ++k) ++first[k];
+}
+
+void SpaceTimeIndex::ClassList::Removed(int32_t t0) {
+  const size_t n = postings.size();
+  if (n == 0 || 4 * n + kPerBucket < built_for) {
+    Rebuild();
+    return;
+  }
+  // Every start that was filed is at or after base, inside the buckets.
+  const size_t b = static_cast<size_t>((static_cast<int64_t>(t0) - base) >> shift);
+  for (size_t k = b + 1; k < first.size(); ++k) --first[k];
+}
+
+void SpaceTimeIndex::ClassList::Bracket(int32_t from, uint32_t* lo, uint32_t* hi) const {
+  const int64_t d = static_cast<int64_t>(from) - base;
+  if (first.empty() || d <= 0) {  // every start is at or after `from`
+    *lo = *hi = 0;
+    return;
+  }
+  const size_t b = static_cast<size_t>(d >> shift);
+  if (b + 1 >= first.size()) {  // every start is before `from`
+    *lo = *hi = static_cast<uint32_t>(postings.size());
+    return;
+  }
+  *lo = first[b];
+  *hi = first[b + 1];
 }
 
 void SpaceTimeIndex::Insert(uint32_t item, const Box& box) {
-  const Posting p = MakePosting(item, box);
-  const uint8_t cls = ClassOf(p);
+  const uint8_t cls =
+      ClassOfSpan(static_cast<int64_t>(CeilMinutes(box.t1)) - FloorMinutes(box.t0));
   const int level = LevelFor(box.cap);
   std::vector<S2CellId> ids;
   CellsFor(box.cap, level, /*exact=*/true, &ids);
@@ -112,22 +201,30 @@ void SpaceTimeIndex::Insert(uint32_t item, const Box& box) {
     Cell& cell = cells_[id.id()];
     auto it = std::find_if(cell.begin(), cell.end(), [&](const ClassList& l) { return l.cls == cls; });
     if (it == cell.end()) {
-      cell.push_back(ClassList{cls, 0, {}, {}});
+      ClassList& l = cell.emplace_back();
+      l.cls = cls;
+      // Items are filed under the four cells around a cell vertex, so an
+      // item's centre is within two diagonals of the cell's centre: 15 bits
+      // for that span gives steps of ~4 m at level 8.
+      l.ref = id.ToPoint();
+      l.unit = 2 * S2::kMaxDiag.GetValue(id.level()) / INT16_MAX;
       it = cell.end() - 1;
     }
+    const Posting p = MakePosting(item, box, *it);
     it->max_minutes = std::max(it->max_minutes, static_cast<int64_t>(p.t1) - p.t0);
     auto pos = std::upper_bound(it->starts.begin(), it->starts.end(), p.t0);
     const auto at = pos - it->starts.begin();
     it->starts.insert(pos, p.t0);
     it->postings.insert(it->postings.begin() + at, p);
+    it->Inserted(p.t0);
   }
   ++items_at_level_[level < 0 ? kFaceLevel : level];
   ++size_;
 }
 
 bool SpaceTimeIndex::Remove(uint32_t item, const Box& box) {
-  const Posting p = MakePosting(item, box);
-  const uint8_t cls = ClassOf(p);
+  const int32_t t0 = FloorMinutes(box.t0);
+  const uint8_t cls = ClassOfSpan(static_cast<int64_t>(CeilMinutes(box.t1)) - t0);
   const int level = LevelFor(box.cap);
   std::vector<S2CellId> ids;
   CellsFor(box.cap, level, /*exact=*/true, &ids);
@@ -139,11 +236,12 @@ bool SpaceTimeIndex::Remove(uint32_t item, const Box& box) {
     auto it = std::find_if(cell.begin(), cell.end(), [&](const ClassList& l) { return l.cls == cls; });
     if (it == cell.end()) continue;
     auto& v = it->postings;
-    size_t k = std::lower_bound(it->starts.begin(), it->starts.end(), p.t0) - it->starts.begin();
-    for (; k < v.size() && v[k].t0 == p.t0; ++k) {
+    size_t k = std::lower_bound(it->starts.begin(), it->starts.end(), t0) - it->starts.begin();
+    for (; k < v.size() && v[k].t0 == t0; ++k) {
       if (v[k].item == item) {
         v.erase(v.begin() + k);
         it->starts.erase(it->starts.begin() + k);
+        it->Removed(t0);
         found = true;
         break;
       }
@@ -163,11 +261,13 @@ void SpaceTimeIndex::Query(const Box& q, std::vector<uint32_t>* out) const {
   const int64_t q1 = CeilMinutes(q.t1);
   const double qx = q.cap.center().x(), qy = q.cap.center().y(), qz = q.cap.center().z();
   const double qr = q.cap.GetRadius().radians();
-  // Every list to read, with the binary search for its first posting that
-  // may reach the query's start. The lists are large and scattered, so each
-  // step of a search is a cache miss; the searches run in lockstep, one step
-  // of each per round, and each asks for its next probe a round ahead, so
-  // that their misses overlap instead of following one another.
+  // Every list to read, and where in it the first posting that may reach
+  // the query's start lies: the list's directory brackets it, and a
+  // bracket longer than a couple of buckets (starts bunched in time) is
+  // narrowed by a binary search. The lists are scattered, so each lookup is
+  // a cache miss; the searches run in lockstep, one step of each per round,
+  // and each asks for its next probe a round ahead, so that their misses
+  // overlap instead of following one another.
   struct Search {
     const ClassList* list;
     int32_t from;
@@ -183,11 +283,17 @@ void SpaceTimeIndex::Query(const Box& q, std::vector<uint32_t>* out) const {
       auto cit = cells_.find(id.id());
       if (cit == cells_.end()) continue;
       for (const ClassList& l : cit->second) {
-        const uint32_t n = static_cast<uint32_t>(l.starts.size());
-        searches.push_back({&l, ClampMinutes(q0 - l.max_minutes), 0, n});
-        __builtin_prefetch(l.starts.data() + n / 2);
+        searches.push_back({&l, ClampMinutes(q0 - l.max_minutes), 0, 0});
       }
     }
+  }
+  for (Search& s : searches) {
+    uint32_t hi;
+    s.list->Bracket(s.from, &s.lo, &hi);
+    // A short bracket is read whole: its postings that start before `from`
+    // end before the query starts, and the filter below drops them.
+    s.n = hi - s.lo > 2 * kPerBucket ? hi - s.lo : 0;
+    if (s.n != 0) __builtin_prefetch(&s.list->starts[s.lo + s.n / 2]);
   }
   for (bool more = true; more;) {
     more = false;
@@ -204,26 +310,36 @@ void SpaceTimeIndex::Query(const Box& q, std::vector<uint32_t>* out) const {
     }
   }
   for (const Search& s : searches) {
+    uint32_t lo, hi;
+    s.list->Bracket(ClampMinutes(q1 + 1), &lo, &hi);
     const char* first = reinterpret_cast<const char*>(s.list->postings.data() + s.lo);
-    __builtin_prefetch(first);
-    __builtin_prefetch(first + 64);
+    const char* last = reinterpret_cast<const char*>(s.list->postings.data() + hi);
+    for (const char* c = first; c < last; c += 64) __builtin_prefetch(c);
   }
   // The postings from there to the query's end, filtered without a branch
   // per posting: each item is written, and kept by advancing past it (into
   // a buffer that only grows, so that it is not cleared for every query).
   thread_local std::vector<uint32_t> kept;
   size_t k = 0;
+  const int32_t alt_lo = AltSteps(q.alt_lo, false), alt_hi = AltSteps(q.alt_hi, true);
   for (const Search& s : searches) {
-    const std::vector<Posting>& v = s.list->postings;
+    const ClassList& l = *s.list;
+    const std::vector<Posting>& v = l.postings;
     if (kept.size() < k + (v.size() - s.lo)) kept.resize(2 * (k + (v.size() - s.lo)));
     uint32_t* dst = kept.data();
+    // The query's centre and radius in the list's units, with one unit to
+    // spare for the float arithmetic. The chord between the centres is at
+    // most their angle, so a chord longer than the two radii proves the caps
+    // apart.
+    const float x = static_cast<float>((qx - l.ref.x()) / l.unit);
+    const float y = static_cast<float>((qy - l.ref.y()) / l.unit);
+    const float z = static_cast<float>((qz - l.ref.z()) / l.unit);
+    const float r = static_cast<float>(std::min(qr / l.unit + 1, 1e30));
     for (auto pos = v.begin() + s.lo, end = v.end(); pos != end && pos->t0 <= q1; ++pos) {
-      // The chord between the centres is at most their angle, so a chord
-      // longer than the two radii proves the caps apart.
-      const double dx = pos->cx - qx, dy = pos->cy - qy, dz = pos->cz - qz;
-      const double reach = qr + pos->radius;
-      const bool keep = (pos->t1 >= q0) & (pos->alt_lo <= q.alt_hi) & (pos->alt_hi >= q.alt_lo) &
-                        (dx * dx + dy * dy + dz * dz <= reach * reach);
+      const float dx = pos->x - x, dy = pos->y - y, dz = pos->z - z;
+      const float reach = r + pos->radius;
+      const bool keep = (pos->t1 >= q0) & (pos->alt_lo <= alt_hi) & (pos->alt_hi >= alt_lo) &
+                        ((dx * dx + dy * dy + dz * dz <= reach * reach) | (pos->radius == kWide));
       dst[k] = pos->item;
       k += keep;
     }

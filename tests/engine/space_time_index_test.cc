@@ -129,8 +129,13 @@ TEST(SpaceTimeIndexTest, AltitudeBandsAreClosed) {
   EXPECT_TRUE(Has(band(600, 700), 1)) << "inside";
   EXPECT_TRUE(Has(band(0, 5000), 1)) << "around";
   EXPECT_TRUE(Has(band(800, 800), 1)) << "a single altitude";
-  EXPECT_FALSE(Has(band(1002, 2000), 1));
-  EXPECT_FALSE(Has(band(-100, 499), 1));
+  // Postings and queries keep altitudes in 4 m steps, both rounded
+  // outwards: what is more than two steps away is dropped, what touches
+  // never is.
+  EXPECT_FALSE(Has(band(1009, 2000), 1));
+  EXPECT_FALSE(Has(band(-100, 491), 1));
+  EXPECT_TRUE(Has(band(1000.76, 2000), 1)) << "within the step above";
+  EXPECT_TRUE(Has(band(-100, 500.24), 1)) << "within the step below";
 }
 
 TEST(SpaceTimeIndexTest, TimeWindowsAreClosed) {
@@ -400,6 +405,93 @@ TEST(SpaceTimeIndexTest, RandomBoxesAgainstBruteForce) {
         }
       }
     }
+  }
+}
+
+// Each list keeps a directory of start times that every insertion and
+// removal updates, and that is rebuilt as the list grows, shrinks or gets a
+// start far outside it. Thousands of items in one place (so in the same few
+// lists), filed and removed in the orders a center sees: later and later
+// (the usual case), earlier and earlier, at random, bunched on one minute,
+// and with starts decades away; after every few changes, every item that
+// truly meets a query must come back.
+TEST(SpaceTimeIndexTest, StartTimesFiledAndRemovedInAnyOrder) {
+  auto meets = [](const Box& a, const Box& b) {
+    return a.cap.Intersects(b.cap) && a.alt_lo <= b.alt_hi && b.alt_lo <= a.alt_hi &&
+           a.t0 <= b.t1 && b.t0 <= a.t1;
+  };
+  const S2Point here = P(36.2, 37.1);
+  for (int order = 0; order < 5; ++order) {
+    SCOPED_TRACE("order " + std::to_string(order));
+    std::mt19937_64 rng(700 + order);
+    std::uniform_real_distribution<double> u(0, 1);
+    const int n = 2500;
+    std::vector<Box> boxes(n);
+    for (int i = 0; i < n; ++i) {
+      Box& b = boxes[i];
+      b.cap = CapM(Dest(here, 2 * M_PI * u(rng), 2000 * u(rng)), 1000);
+      b.alt_lo = 0;
+      b.alt_hi = 1000;
+      int64_t start_min = 0;
+      switch (order) {
+        case 0: start_min = i * 3; break;                                  // later and later
+        case 1: start_min = (n - i) * 3; break;                            // earlier and earlier
+        case 2: start_min = static_cast<int64_t>(u(rng) * 7 * 1440); break;  // at random
+        case 3: start_min = i % 5 == 0 ? 600 : 600 + i % 37; break;        // bunched
+        case 4:                                                            // decades away
+          start_min = i % 211 == 0   ? 40LL * 365 * 1440
+                      : i % 307 == 0 ? -30LL * 365 * 1440
+                                     : static_cast<int64_t>(u(rng) * 3 * 1440);
+          break;
+      }
+      b.t0 = kT0 + Minutes(start_min) + Duration::Seconds(static_cast<int64_t>(u(rng) * 59));
+      b.t1 = b.t0 + Minutes(1 + static_cast<int64_t>(std::pow(300, u(rng))));
+    }
+    SpaceTimeIndex index;
+    std::vector<bool> in(n, false);
+    auto check = [&](int step) {
+      for (int k = 0; k < 6; ++k) {
+        // Windows on the items' own starts and ends, and around them.
+        const Box& at = boxes[static_cast<size_t>(u(rng) * n)];
+        Box q = Place(36.2, 37.1, 3000);
+        q.t0 = (k % 2 ? at.t1 : at.t0) - Minutes(static_cast<int64_t>(u(rng) * 90));
+        q.t1 = q.t0 + Minutes(static_cast<int64_t>(u(rng) * 120));
+        const std::vector<uint32_t> got = Query(index, q);
+        for (int i = 0; i < n; ++i) {
+          if (in[i] && meets(boxes[i], q)) {
+            ASSERT_TRUE(Has(got, static_cast<uint32_t>(i))) << "step " << step << " item " << i;
+          } else if (!in[i]) {
+            ASSERT_FALSE(Has(got, static_cast<uint32_t>(i))) << "step " << step << " removed " << i;
+          }
+        }
+      }
+    };
+    int step = 0;
+    for (int i = 0; i < n; ++i, ++step) {
+      index.Insert(static_cast<uint32_t>(i), boxes[i]);
+      in[i] = true;
+      if (i % 61 == 0) check(step);
+    }
+    check(step);
+    // Remove three items in four, in a random order, then file some again.
+    std::vector<int> order_of(n);
+    for (int i = 0; i < n; ++i) order_of[i] = i;
+    std::shuffle(order_of.begin(), order_of.end(), rng);
+    for (int k = 0; k < n * 3 / 4; ++k, ++step) {
+      const int i = order_of[k];
+      ASSERT_TRUE(index.Remove(static_cast<uint32_t>(i), boxes[i])) << i;
+      in[i] = false;
+      if (k % 53 == 0) check(step);
+    }
+    check(step);
+    for (int k = 0; k < n / 2; k += 2, ++step) {
+      const int i = order_of[k];
+      index.Insert(static_cast<uint32_t>(i), boxes[i]);
+      in[i] = true;
+      if (k % 67 == 0) check(step);
+    }
+    check(step);
+    EXPECT_EQ(index.size(), static_cast<size_t>(std::count(in.begin(), in.end(), true)));
   }
 }
 

@@ -8,11 +8,11 @@
 // Options::finest_level). Within a cell, items are grouped by duration class
 // (class c: at most 4^c minutes) and kept sorted by start time, so a query
 // reads only the items that start between (its start - the class's longest
-// duration) and its end. Each posting (36 bytes) also holds the item's cap
-// (centre and radius as floats), so that items in the same cells but far
-// from the query are dropped before anyone touches the item itself.
-// Altitudes, times and caps are rounded outwards (floats, whole minutes,
-// padded radius), so filtering stays conservative.
+// duration) and its end. Each posting (24 bytes) also holds the item's cap
+// (centre and radius, quantized to a few metres), so that items in the same
+// cells but far from the query are dropped before anyone touches the item
+// itself. Altitudes, times and caps are rounded outwards (4 m steps, whole
+// minutes, padded radius), so filtering stays conservative.
 //
 // Thread-safety: const methods may run concurrently; Insert and Remove need
 // exclusive access.
@@ -74,27 +74,54 @@ class SpaceTimeIndex {
   size_t MemoryBytes() const;
 
  private:
+  // 24 bytes: a query reads a few hundred postings, and its time goes in
+  // bringing them from memory, so they are kept small. Altitudes are in
+  // steps of kAltStepM, rounded outwards; the cap centre is kept as its
+  // offset from the list's reference point in the list's unit (a few metres
+  // at the levels in use), and its radius in that unit is rounded up and
+  // padded for the rounding of the offset.
   struct Posting {
     int32_t t0;  // minutes since 1970, rounded down
     int32_t t1;  // rounded up
-    float alt_lo;
-    float alt_hi;
-    float cx, cy, cz;  // cap centre
-    float radius;      // cap radius, radians, padded for the float centre
+    int16_t alt_lo;
+    int16_t alt_hi;
+    int16_t x, y, z;  // cap centre - ref, in units
+    uint16_t radius;  // in units; kWide: not kept, the item may be anywhere
     uint32_t item;
   };
   struct ClassList {
-    uint8_t cls;
-    int64_t max_minutes;  // longest t1 - t0 ever filed here
+    uint8_t cls = 0;
+    S2Point ref;        // the centre of the list's cell
+    double unit = 0;    // radians (of chord) per step of a posting's x, y, z, radius
+    int64_t max_minutes = 0;        // longest t1 - t0 ever filed here
     std::vector<int32_t> starts;    // postings[i].t0, packed for the binary search
     std::vector<Posting> postings;  // sorted by t0
+    // A directory of start times, so that a query finds where to begin
+    // reading with one lookup instead of a binary search over the whole
+    // list: bucket b holds the starts in [base + b * 2^shift, base +
+    // (b + 1) * 2^shift) minutes, and first[b] is the position of the first
+    // posting in it or after it. first has one entry per bucket plus one,
+    // which is always postings.size(); every start lies in a bucket. Sized
+    // for about kPerBucket postings a bucket, rebuilt when the list doubles
+    // or shrinks to a quarter, and when a start falls before the first
+    // bucket or far past the last.
+    int32_t base = 0;
+    uint8_t shift = 0;
+    uint32_t built_for = 0;  // postings.size() when the directory was built
+    std::vector<uint32_t> first;
+
+    void Rebuild();
+    void Inserted(int32_t t0);  // a posting starting at t0 was inserted
+    void Removed(int32_t t0);   // one starting at t0 was removed
+    // Positions [lo, hi] between which the first posting starting at or
+    // after `from` lies.
+    void Bracket(int32_t from, uint32_t* lo, uint32_t* hi) const;
   };
   using Cell = absl::InlinedVector<ClassList, 1>;
 
   int LevelFor(const S2Cap& cap) const;
   void CellsFor(const S2Cap& cap, int level, bool exact, std::vector<S2CellId>* out) const;
-  static Posting MakePosting(uint32_t item, const Box& box);
-  static uint8_t ClassOf(const Posting& p);
+  static Posting MakePosting(uint32_t item, const Box& box, const ClassList& list);
 
   Options options_;
   absl::flat_hash_map<uint64_t, Cell> cells_;

@@ -309,11 +309,14 @@ void SpaceTimeIndex::Query(const Box& q, std::vector<uint32_t>* out) const {
       }
     }
   }
+  // Each list's range, up to the directory's bound on its end, is asked
+  // for before any is read (at most 64 lines a list: a long window streams).
   for (const Search& s : searches) {
     uint32_t lo, hi;
     s.list->Bracket(ClampMinutes(q1 + 1), &lo, &hi);
     const char* first = reinterpret_cast<const char*>(s.list->postings.data() + s.lo);
     const char* last = reinterpret_cast<const char*>(s.list->postings.data() + hi);
+    last = std::min(last, first + 64 * 64);
     for (const char* c = first; c < last; c += 64) __builtin_prefetch(c);
   }
   // The postings from there to the query's end, filtered without a branch
@@ -355,7 +358,8 @@ size_t SpaceTimeIndex::MemoryBytes() const {
   for (const auto& [id, cell] : cells_) {
     if (cell.size() > 1) bytes += cell.capacity() * sizeof(ClassList);
     for (const ClassList& l : cell) {
-      bytes += l.postings.capacity() * sizeof(Posting) + l.starts.capacity() * sizeof(int32_t);
+      bytes += l.postings.capacity() * sizeof(Posting) + l.starts.capacity() * sizeof(int32_t) +
+               l.first.capacity() * sizeof(uint32_t);
     }
   }
   return bytes;

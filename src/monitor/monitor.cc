@@ -38,20 +38,32 @@ double DistanceM(double lat1, double lng1, double lat2, double lng2) {
          geo::kEarthRadiusM;
 }
 
-// The point `dist_m` from (lat, lng) along the great circle with initial
-// bearing `bearing_deg` (as the reference computes it: the same sample
-// points, bit for bit).
-void Destination(double lat, double lng, double bearing_deg, double dist_m, double* out_lat,
-                 double* out_lng) {
-  const double d = dist_m / geo::kEarthRadiusM, b = bearing_deg * kPi / 180;
-  const double p1 = lat * kPi / 180, l1 = lng * kPi / 180;
-  const double p2 =
-      std::asin(std::sin(p1) * std::cos(d) + std::cos(p1) * std::sin(d) * std::cos(b));
-  const double l2 = l1 + std::atan2(std::sin(b) * std::sin(d) * std::cos(p1),
-                                    std::cos(d) - std::sin(p1) * std::sin(p2));
-  *out_lat = p2 * 180 / kPi;
-  *out_lng = std::remainder(l2 * 180 / kPi, 360.0);
-}
+// Points along the great circle from (lat, lng) with initial bearing
+// `bearing_deg`, `dist_m` away (as the reference's Destination computes
+// them: the same sample points, bit for bit — the same operations in the same
+// order; only the sines and cosines of the start and the bearing, the same
+// for every sample, are taken once).
+class GreatCircleFrom {
+ public:
+  GreatCircleFrom(double lat, double lng, double bearing_deg) : l1_(lng * kPi / 180) {
+    const double b = bearing_deg * kPi / 180, p1 = lat * kPi / 180;
+    sin_p1_ = std::sin(p1);
+    cos_p1_ = std::cos(p1);
+    sin_b_ = std::sin(b);
+    cos_b_ = std::cos(b);
+  }
+  void At(double dist_m, double* out_lat, double* out_lng) const {
+    const double d = dist_m / geo::kEarthRadiusM;
+    const double sin_d = std::sin(d), cos_d = std::cos(d);
+    const double p2 = std::asin(sin_p1_ * cos_d + cos_p1_ * sin_d * cos_b_);
+    const double l2 = l1_ + std::atan2(sin_b_ * sin_d * cos_p1_, cos_d - sin_p1_ * std::sin(p2));
+    *out_lat = p2 * 180 / kPi;
+    *out_lng = std::remainder(l2 * 180 / kPi, 360.0);
+  }
+
+ private:
+  double l1_, sin_p1_, cos_p1_, sin_b_, cos_b_;
+};
 
 // std::remainder(x, 360) for the difference of two longitudes, without the
 // library call when it would return x itself (|x| <= 180: exactly x).
@@ -158,6 +170,10 @@ constexpr double kCellDeg = 0.5;
 constexpr int kRows = 360, kCols = 720;  // rows -180..180, columns -360..359
 
 int64_t CellRow(double lat) { return static_cast<int64_t>(std::floor(lat / kCellDeg)); }
+// A latitude's row as an index into a party's rows, 0..kRows.
+size_t GridRow(double lat) {
+  return static_cast<size_t>(std::clamp<int64_t>(CellRow(lat), -kRows / 2, kRows / 2) + kRows / 2);
+}
 int64_t CellCol(double lng) {
   int64_t c = static_cast<int64_t>(std::floor(lng / kCellDeg));
   c = ((c + kCols / 2) % kCols + kCols) % kCols - kCols / 2;
@@ -216,6 +232,13 @@ struct Monitor::State {
     std::vector<uint32_t> assoc_names;    // their ids, interned
     const RejectSet* reject = nullptr;    // for the party and category
     std::vector<AlertKey> keys;           // alerts (counting or raised) involving this track
+    // area incursion: the candidate areas of the reject set `near_rs` (of
+    // the derived state `near_gen`) listed in the cells `near_box` (rows
+    // and columns, first and last)
+    const RejectSet* near_rs = nullptr;
+    uint64_t near_gen = 0;
+    int64_t near_box[4] = {0, -1, 0, -1};
+    std::vector<int> near;
   };
 
   struct AlertState {
@@ -282,10 +305,16 @@ struct Monitor::State {
 
   absl::flat_hash_map<AlertKey, AlertState> alerts;
 
-  // Separation grid: cells by (party, row, column).
-  absl::flat_hash_map<uint64_t, uint32_t> cell_ix;
+  // Separation grid: cells by (party, row, column). Each party's rows are
+  // made as tracks first reach them, each row an array over the columns of
+  // one more than the cell's index (0: none), so that the search of a
+  // report's neighbourhood reads a few consecutive words per row.
+  struct PartyGrid {
+    uint32_t party = 0;
+    std::vector<std::unique_ptr<uint32_t[]>> rows;  // by row + kRows / 2
+  };
   std::vector<SepCell> cells;
-  std::vector<uint32_t> grid_parties;  // parties ever filed
+  std::vector<PartyGrid> grid_parties;  // parties ever filed
   // Bounds over every record filed (widened as they are filed, recomputed
   // when Expire scans): the fastest ground speed and the report times.
   double gs_max = 0;
@@ -297,7 +326,7 @@ struct Monitor::State {
   // Reused per report.
   std::vector<Condition> holds;
   std::vector<AlertKey> evaluated, held, unheld;
-  std::vector<int> inside, predicted, near_areas;
+  std::vector<int> inside, predicted;
   std::vector<std::string> key_strings;
 };
 
@@ -359,16 +388,23 @@ void GridPut(State& st, Slot& s) {
   f.vrate = q.vrate_mps.value_or(0);
   e.time = q.time;
   e.slot = s.self;
-  const uint64_t key = CellKey(CellRow(q.lat_deg), CellCol(q.lng_deg), s.party);
-  auto [it, added] = st.cell_ix.try_emplace(key, static_cast<uint32_t>(st.cells.size()));
-  if (added) {
-    st.cells.emplace_back();
-    if (std::find(st.grid_parties.begin(), st.grid_parties.end(), s.party) ==
-        st.grid_parties.end()) {
-      st.grid_parties.push_back(s.party);
-    }
+  State::PartyGrid* grid = nullptr;
+  for (State::PartyGrid& g : st.grid_parties) {
+    if (g.party == s.party) grid = &g;
   }
-  const uint32_t cell = it->second;
+  if (grid == nullptr) {
+    grid = &st.grid_parties.emplace_back();
+    grid->party = s.party;
+    grid->rows.resize(kRows + 1);
+  }
+  auto& row = grid->rows[GridRow(q.lat_deg)];
+  if (!row) row = std::make_unique<uint32_t[]>(kCols);  // zeroed
+  uint32_t& entry = row[static_cast<size_t>(CellCol(q.lng_deg) + kCols / 2)];
+  if (entry == 0) {
+    st.cells.emplace_back();
+    entry = static_cast<uint32_t>(st.cells.size());
+  }
+  const uint32_t cell = entry - 1;
   if (s.in_grid && s.cell == cell) {
     st.cells[cell].hot[s.pos] = e;
     st.cells[cell].cold[s.pos] = f;
@@ -795,18 +831,25 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
       if (path_rad > 1) polar = true;  // absurd speeds: no prefilter
     }
     // Candidates: the reject set's areas listed in the cells the path's
-    // cap meets, and the ones listed everywhere.
+    // cap meets, and the ones listed everywhere. The list is kept with the
+    // track while the cells it came from stay the same.
     bool need[kSteps + 1] = {};
-    const uint32_t q = ++d.query;
+    // The altitudes and times the samples can have (widened: this only
+    // prefilters, BandAndTimeMeet decides).
+    const double climb = moving && r3.vrate_mps ? *r3.vrate_mps * mon.lookahead_s : 0;
+    const double alt_lo = r3.alt_m ? *r3.alt_m + std::min(0.0, climb) - 1 : -INFINITY;
+    const double alt_hi = r3.alt_m ? *r3.alt_m + std::max(0.0, climb) + 1 : INFINITY;
+    const Time t_lo = r3.time - Duration::Seconds(1);
+    const Time t_hi = r3.time + Duration::Micros(static_cast<int64_t>(std::min(
+                                    (moving ? std::fabs(mon.lookahead_s) : 0) * 1e6 + 1e6, 1e15)));
     auto consider = [&](int a) {
-      if (d.stamp[a] == q) return;
-      d.stamp[a] = q;
       const State::AreaInfo& info = d.areas[a];
+      if (!(alt_lo <= info.alt_hi && info.alt_lo <= alt_hi)) return;
+      if (t_hi < info.from || info.to < t_lo) return;
       for (int k = 0; k <= (moving ? kSteps : 0); ++k) {
         if (polar || info.center.DotProd(approx[k]) >= info.cos_limit) need[k] = true;
       }
     };
-    for (int a : rs->everywhere) consider(a);
     {
       const double reach_deg =
           (path_rad * geo::kEarthRadiusM + 2 * kPrefilterMarginM) / kMetresPerDegree;
@@ -818,17 +861,31 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
       if (polar || lat0 < -89 || lat1 > 89 || dlng >= 90) {
         for (int a : rs->areas) consider(a);
       } else {
-        const int64_t r0 = CellRow(lat0), r1 = CellRow(lat1);
-        const int64_t c0 = static_cast<int64_t>(std::floor((r3.lng_deg - dlng) / kCellDeg));
-        const int64_t c1 = static_cast<int64_t>(std::floor((r3.lng_deg + dlng) / kCellDeg));
-        for (int64_t row = r0; row <= r1; ++row) {
-          for (int64_t col = c0; col <= c1; ++col) {
-            auto it =
-                rs->cells.find(CellKey(row, CellCol((static_cast<double>(col) + 0.5) * kCellDeg)));
-            if (it == rs->cells.end()) continue;
-            for (int a : it->second) consider(a);
+        const int64_t box[4] = {CellRow(lat0), CellRow(lat1),
+                                static_cast<int64_t>(std::floor((r3.lng_deg - dlng) / kCellDeg)),
+                                static_cast<int64_t>(std::floor((r3.lng_deg + dlng) / kCellDeg))};
+        if (s->near_rs != rs || s->near_gen != d.gen || !std::equal(box, box + 4, s->near_box)) {
+          s->near_rs = rs;
+          s->near_gen = d.gen;
+          std::copy(box, box + 4, s->near_box);
+          s->near.clear();
+          const uint32_t q = ++d.query;
+          auto add = [&](int a) {
+            if (d.stamp[a] == q) return;
+            d.stamp[a] = q;
+            s->near.push_back(a);
+          };
+          for (int a : rs->everywhere) add(a);
+          for (int64_t row = box[0]; row <= box[1]; ++row) {
+            for (int64_t col = box[2]; col <= box[3]; ++col) {
+              auto it = rs->cells.find(
+                  CellKey(row, CellCol((static_cast<double>(col) + 0.5) * kCellDeg)));
+              if (it == rs->cells.end()) continue;
+              for (int a : it->second) add(a);
+            }
           }
         }
+        for (int a : s->near) consider(a);
       }
     }
     std::vector<int>& inside = st.inside;
@@ -848,11 +905,13 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
           });
     }
     if (moving) {
+      std::optional<GreatCircleFrom> path;  // made for the first sample needed
       for (int k = 1; k <= kSteps; ++k) {
         if (!need[k]) continue;
         const double dt = mon.lookahead_s * k / kSteps;
         double lat, lng;
-        Destination(r3.lat_deg, r3.lng_deg, *r3.track_deg, *r3.gs_mps * dt, &lat, &lng);
+        if (!path) path.emplace(r3.lat_deg, r3.lng_deg, *r3.track_deg);
+        path->At(*r3.gs_mps * dt, &lat, &lng);
         std::optional<double> alt = r3.alt_m;
         if (alt && r3.vrate_mps) *alt += *r3.vrate_mps * dt;
         const Time at = r3.time + Duration::Micros(static_cast<int64_t>(dt * 1e6));
@@ -914,14 +973,16 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     // hypot(x, y) > h for certain when x^2 + y^2 exceeds this (rounding is
     // ~1e-16 relative): most candidates are decided without hypot.
     const double h2 = h >= 0 ? h * h * (1 + 1e-9) : INFINITY;
-    for (const uint32_t other_party : st.grid_parties) {
-      if (other_party == party) continue;
+    for (const State::PartyGrid& grid : st.grid_parties) {
+      if (grid.party == party) continue;
       for (int64_t row = r0; row <= r1; ++row) {
+        const uint32_t* columns = grid.rows[static_cast<size_t>(row + kRows / 2)].get();
+        if (columns == nullptr) continue;
         for (int64_t col = c0; col <= c1; ++col) {
-          const int64_t wc = ((col + kCols / 2) % kCols + kCols) % kCols - kCols / 2;
-          auto cell_it = st.cell_ix.find(CellKey(row, wc, other_party));
-          if (cell_it == st.cell_ix.end()) continue;
-          const SepCell& cell = st.cells[cell_it->second];
+          const int64_t wc = ((col + kCols / 2) % kCols + kCols) % kCols;
+          const uint32_t entry = columns[wc];
+          if (entry == 0) continue;
+          const SepCell& cell = st.cells[entry - 1];
           const size_t n = cell.hot.size();
           for (size_t i = 0; i < n; ++i) {
             const SepHot& q = cell.hot[i];
@@ -942,7 +1003,16 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
             const double vx = vbe - vae, vy = vbn - van;
             std::optional<double> dz_now;
             const double vz = qc.vrate - r3.vrate_mps.value_or(0);
-            if (r3.alt_m && qc.has_alt) dz_now = qc.alt + qc.vrate * lag - *r3.alt_m;
+            if (r3.alt_m && qc.has_alt) {
+              dz_now = qc.alt + qc.vrate * lag - *r3.alt_m;
+              // Cheap rejection, vertically: |dz_now + vz t| stays above
+              // vertical_m for every t in [0, lookahead_s] (with a margin far
+              // above the rounding of the exact tests below).
+              const double far = std::fabs(*dz_now) - std::fabs(vz) * std::fabs(mon.lookahead_s);
+              if (far >
+                  sep.vertical_m + 1e-6 * (std::fabs(*dz_now) + std::fabs(sep.vertical_m)) + 1e-6)
+                continue;
+            }
             const bool near_now = !(px * px + py * py > h2);
             const double h_now =
                 near_now ? std::hypot(px, py) : INFINITY;  // INFINITY: > h, not used

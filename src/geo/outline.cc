@@ -18,11 +18,11 @@ using internal::ChordLen;
 using internal::EdgeBall;
 using internal::Edges;
 using internal::FromRadians;
-using internal::SameSide;
 using internal::kSlack;
 using internal::MinEdgePairDistance;
 using internal::NearEdges;
 using internal::Radians;
+using internal::SameSide;
 
 namespace {
 
@@ -157,11 +157,12 @@ S1ChordAngle Outline::PolygonMinDistance(const S2Point& p, S1ChordAngle limit) c
   return best;
 }
 
+double Outline::CircleReachRadians(S1ChordAngle limit) const {
+  return bound_.GetRadius().radians() + Radians(limit);
+}
+
 bool Outline::WithinDistance(const S2Point& p, S1ChordAngle limit) const {
-  if (is_circle()) {
-    return S1Angle(bound_.center(), p).radians() <=
-           bound_.GetRadius().radians() + Radians(limit);
-  }
+  if (is_circle()) return S1Angle(bound_.center(), p).radians() <= CircleReachRadians(limit);
   const double reach = Radians(limit);
   if (S1Angle(bound_.center(), p).radians() > bound_.GetRadius().radians() + reach + 1e-12) {
     return false;
@@ -255,7 +256,8 @@ struct EdgeColumns {
 
 // NearEdges, into columns: the edges of `ring` whose ball may come within
 // `reach` radians of cap `c`. The balls are computed as BallOf does.
-void NearEdgeColumns(const std::vector<S2Point>& ring, const S2Cap& c, double reach, EdgeColumns* out) {
+void NearEdgeColumns(const std::vector<S2Point>& ring, const S2Cap& c, double reach,
+                     EdgeColumns* out) {
   const double lim = ChordLen(c.GetRadius().radians() + reach) + kSlack;
   const size_t n = ring.size();
   const size_t cap = n + kLanes;
@@ -378,7 +380,8 @@ S1ChordAngle NearestEdgePair(const Outline& a, const Outline& b, S1ChordAngle li
   const std::vector<S2Point>& ra = a.ring();
   const std::vector<S2Point>& rb = b.ring();
   auto ends = [](const std::vector<S2Point>& ring, uint32_t e) {
-    return std::pair<const S2Point*, const S2Point*>(&ring[e], &ring[e + 1 == ring.size() ? 0 : e + 1]);
+    return std::pair<const S2Point*, const S2Point*>(&ring[e],
+                                                     &ring[e + 1 == ring.size() ? 0 : e + 1]);
   };
   for (const Pair& pr : pairs) {
     if (pr.lower > upper + kSlack) break;
@@ -388,7 +391,8 @@ S1ChordAngle NearestEdgePair(const Outline& a, const Outline& b, S1ChordAngle li
     ArcFrame& fy = fb[pr.j];
     if (!made_a[pr.i]) fx = FrameOf(*x0, *x1), made_a[pr.i] = true;
     if (!made_b[pr.j]) fy = FrameOf(*y0, *y1), made_b[pr.j] = true;
-    if (!Apart(fx.n, *y0, *y1, kEps) && !Apart(fy.n, *x0, *x1, kEps)) {  // they may cross (or nearly)
+    if (!Apart(fx.n, *y0, *y1, kEps) &&
+        !Apart(fy.n, *x0, *x1, kEps)) {  // they may cross (or nearly)
       S2::UpdateEdgePairMinDistance(*x0, *x1, *y0, *y1, &best);
       if (best == S1ChordAngle::Zero()) return best;
       upper = std::min(upper, std::sqrt(best.length2()));

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "jic/base/time_format.h"
 #include "jic/geo/area_point_index.h"
 #include "jic/geo/earth.h"
@@ -231,7 +232,17 @@ struct Monitor::State {
     std::vector<const Operation*> assoc;  // of those, associated at a_lo..a_hi
     std::vector<uint32_t> assoc_names;    // their ids, interned
     const RejectSet* reject = nullptr;    // for the party and category
-    std::vector<AlertKey> keys;           // alerts (counting or raised) involving this track
+    // nonconformance: the volumes of `assoc`, in order, as the test reads
+    // them (kept inline: a track's one volume costs no further cache miss)
+    struct Conform {
+      Time from, to;  // the volume's window widened by conformance_tolerance_s
+      double alt_lo, alt_hi;
+      const geo::Outline* polygon;  // null for a circle:
+      S2Point center;               // its centre and
+      double reach_rad;             // CircleReachRadians(conformance_tolerance_m)
+    };
+    absl::InlinedVector<Conform, 1> conform;
+    std::vector<AlertKey> keys;  // alerts (counting or raised) involving this track
     // area incursion: the candidate areas of the reject set `near_rs` (of
     // the derived state `near_gen`) listed in the cells `near_box` (rows
     // and columns, first and last)
@@ -751,6 +762,21 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
       t.operations.clear();
       for (const Operation* op : s->assoc) t.operations.push_back(op->id);
     }
+    s->conform.clear();
+    const S1ChordAngle tol(S1Angle::Radians(mon.conformance_tolerance_m / geo::kEarthRadiusM));
+    for (const Operation* op : s->assoc) {
+      for (const Volume4D& v : op->volumes) {
+        Slot::Conform c;
+        c.from = v.start - tol_t;
+        c.to = v.end + tol_t;
+        c.alt_lo = v.alt_lower_m;
+        c.alt_hi = v.alt_upper_m;
+        c.polygon = v.outline.is_circle() ? nullptr : &v.outline;
+        c.center = v.outline.bound().center();
+        c.reach_rad = v.outline.is_circle() ? v.outline.CircleReachRadians(tol) : 0;
+        s->conform.push_back(c);
+      }
+    }
     s->a_time_valid = true;
     s->reject =
         t.party.empty()
@@ -776,16 +802,14 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     // associated operation, horizontally and in altitude.
     const S1ChordAngle tol(S1Angle::Radians(mon.conformance_tolerance_m / geo::kEarthRadiusM));
     bool conforms = false;
-    for (const Operation* op : associated) {
-      for (const Volume4D& v : op->volumes) {
-        if (r3.time < v.start - tol_t || r3.time > v.end + tol_t) continue;
-        const bool alt_ok = !r3.alt_m || (*r3.alt_m >= v.alt_lower_m && *r3.alt_m <= v.alt_upper_m);
-        if (alt_ok && v.outline.WithinDistance(p, tol)) {
-          conforms = true;
-          break;
-        }
+    for (const Slot::Conform& v : s->conform) {
+      if (r3.time < v.from || r3.time > v.to) continue;
+      const bool alt_ok = !r3.alt_m || (*r3.alt_m >= v.alt_lo && *r3.alt_m <= v.alt_hi);
+      if (alt_ok && (v.polygon != nullptr ? v.polygon->WithinDistance(p, tol)
+                                          : S1Angle(v.center, p).radians() <= v.reach_rad)) {
+        conforms = true;
+        break;
       }
-      if (conforms) break;
     }
     if (!conforms) {
       State::Condition c;

@@ -47,6 +47,13 @@ class Outline {
   // `limit` of `p`.
   bool WithinDistance(const S2Point& p, S1ChordAngle limit) const;
 
+  // For a circle, WithinDistance(p, limit) is exactly
+  //   S1Angle(bound().center(), p).radians() <= CircleReachRadians(limit)
+  // so that a caller testing many points against one circle and one limit
+  // (the monitor's conformance) can keep the two numbers beside its own data.
+  // REQUIRES: is_circle().
+  double CircleReachRadians(S1ChordAngle limit) const;
+
   // Distance from `p` to the region; zero inside.
   S1Angle Distance(const S2Point& p) const;
 

@@ -11,6 +11,8 @@
 #include "jic/geo/earth.h"
 #include "s2/s2latlng.h"
 #include "s2/s2latlng_rect.h"
+#include "s2/s2loop.h"
+#include "s2/s2polygon.h"
 
 // Every condition below is the one ReferenceMonitor (reference_monitor.cc)
 // evaluates, with the same expressions wherever a number decides something;
@@ -202,6 +204,36 @@ struct SepCell {
   std::vector<SepCold> cold;
 };
 
+// A cap around an area's region, as small as its vertices allow: the
+// region's own bound() comes from its latitude-longitude rectangle, up to
+// twice as wide. Centred on the mean of the vertices, with the radius of the
+// farthest; a cap narrower than a hemisphere holds every geodesic edge
+// between points it holds, so it holds the boundary, and it holds the
+// region when the region does not hold the cap's antipode (then the outside
+// of the cap, connected and crossed by no edge, is all outside the region).
+// Falls back to bound() whenever that is not the narrower.
+S2Cap TightBound(const geo::AreaRegion& region) {
+  const S2Polygon* polygon = region.polygon();
+  if (polygon == nullptr || polygon->num_loops() == 0) return region.bound();
+  S2Point sum(0, 0, 0);
+  for (int k = 0; k < polygon->num_loops(); ++k) {
+    for (const S2Point& v : polygon->loop(k)->vertices_span()) sum += v;
+  }
+  if (!(sum.Norm2() > 1e-20)) return region.bound();
+  const S2Point center = sum.Normalize();
+  double radius = 0;
+  for (int k = 0; k < polygon->num_loops(); ++k) {
+    for (const S2Point& v : polygon->loop(k)->vertices_span())
+      radius = std::max(radius, S1Angle(center, v).radians());
+  }
+  // Rounding of the angles (~1e-15) is far inside the prefilters' margin.
+  if (!(radius < kPi / 2 - 1e-6) || radius >= region.bound().GetRadius().radians() ||
+      polygon->Contains(-center)) {
+    return region.bound();
+  }
+  return S2Cap(center, S1Angle::Radians(radius));
+}
+
 // The margin by which the area prefilters widen every cap (the exact
 // predicates decide; this only keeps rounding from hiding a candidate).
 constexpr double kPrefilterMarginM = 100;
@@ -273,11 +305,12 @@ struct Monitor::State {
 
   // Derived from one agreement: area records, the point index, reject sets.
   struct AreaInfo {
-    S2Point center;
+    S2Point center;    // of `cap`
     double cos_limit;  // cos(cap radius + margin); 1 < x: never
     double alt_lo, alt_hi;
     Time from, to;
     uint32_t name;
+    S2Cap cap;  // TightBound(region)
   };
   struct RejectSet {
     std::vector<uint64_t> bits;  // by area
@@ -447,7 +480,7 @@ const State::RejectSet* RejectFor(State& st, const agreement::Agreement& ag,
     rs->bits[i >> 6] |= uint64_t{1} << (i & 63);
     rs->areas.push_back(static_cast<int>(i));
     // Cells of the widened cap's rectangle.
-    const S2Cap cap = ag.areas[i].region.bound().Expanded(
+    const S2Cap cap = st.derived.areas[i].cap.Expanded(
         S1Angle::Radians(2 * kPrefilterMarginM / geo::kEarthRadiusM));
     const S2LatLngRect rect = cap.GetRectBound();
     const int64_t r0 = CellRow(rect.lat_lo().degrees()), r1 = CellRow(rect.lat_hi().degrees());
@@ -529,8 +562,9 @@ void Monitor::Process(const Center& center, std::span<const TrackReport> reports
     const double margin = kPrefilterMarginM / geo::kEarthRadiusM;
     for (const agreement::Area& a : ag.areas) {
       State::AreaInfo info;
-      info.center = a.region.bound().center();
-      const double lim = a.region.bound().GetRadius().radians() + margin;
+      info.cap = TightBound(a.region);
+      info.center = info.cap.center();
+      const double lim = info.cap.GetRadius().radians() + margin;
       info.cos_limit = lim >= kPi ? -2 : std::cos(lim);
       info.alt_lo = a.alt_lower_m;
       info.alt_hi = a.alt_upper_m;

@@ -274,14 +274,16 @@ struct Monitor::State {
       double reach_rad;             // CircleReachRadians(conformance_tolerance_m)
     };
     absl::InlinedVector<Conform, 1> conform;
-    std::vector<AlertKey> keys;  // alerts (counting or raised) involving this track
+    // alerts (counting or raised) involving this track; the few a track has
+    // are kept inline, read with the slot
+    absl::InlinedVector<AlertKey, 3> keys;
     // area incursion: the candidate areas of the reject set `near_rs` (of
     // the derived state `near_gen`) listed in the cells `near_box` (rows
     // and columns, first and last)
     const RejectSet* near_rs = nullptr;
     uint64_t near_gen = 0;
     int64_t near_box[4] = {0, -1, 0, -1};
-    std::vector<int> near;
+    absl::InlinedVector<int, 12> near;
   };
 
   struct AlertState {
@@ -393,7 +395,7 @@ std::string KeyString(const State& st, const AlertKey& k) {
   return s;
 }
 
-void RemoveKey(std::vector<AlertKey>* keys, const AlertKey& k) {
+void RemoveKey(absl::InlinedVector<AlertKey, 3>* keys, const AlertKey& k) {
   auto it = std::find(keys->begin(), keys->end(), k);
   if (it != keys->end()) {
     *it = keys->back();

@@ -170,12 +170,26 @@ struct AlertKey {
 
 // The separation grid: 0.5 degree cells of compact records.
 constexpr double kCellDeg = 0.5;
-constexpr int kRows = 360, kCols = 720;  // rows -180..180, columns -360..359
+constexpr int kCols = 720;  // columns -360..359
 
 int64_t CellRow(double lat) { return static_cast<int64_t>(std::floor(lat / kCellDeg)); }
-// A latitude's row as an index into a party's rows, 0..kRows.
-size_t GridRow(double lat) {
-  return static_cast<size_t>(std::clamp<int64_t>(CellRow(lat), -kRows / 2, kRows / 2) + kRows / 2);
+// The separation grid: per party, bands of kSepRowDeg of latitude ("rows"),
+// each one array of records grouped by buckets of kSepBucketDeg of
+// longitude, so that the search around a report reads one contiguous run of
+// records per row.
+constexpr double kSepRowDeg = 0.25;
+constexpr int64_t kSepRowMin = -360, kSepRowMax = 360;  // latitudes -90..90
+constexpr double kSepBucketDeg = 0.25;
+constexpr int64_t kSepBuckets = 1440;  // longitudes -180..180
+int64_t SepRowOf(double lat) {
+  return std::clamp<int64_t>(static_cast<int64_t>(std::floor(lat / kSepRowDeg)), kSepRowMin,
+                             kSepRowMax);
+}
+// A longitude in [-180, 180].
+double NormalLng(double lng) { return std::fabs(lng) <= 180 ? lng : std::remainder(lng, 360.0); }
+int64_t SepBucketOf(double normal_lng) {
+  return std::clamp<int64_t>(static_cast<int64_t>(std::floor((normal_lng + 180) / kSepBucketDeg)),
+                             0, kSepBuckets - 1);
 }
 int64_t CellCol(double lng) {
   int64_t c = static_cast<int64_t>(std::floor(lng / kCellDeg));
@@ -198,10 +212,12 @@ struct SepCold {
   double ve, vn, alt, vrate;
   bool has_alt;
 };
-// One cell of one party's tracks (unknown parties are not filed).
-struct SepCell {
+// One row of one party's tracks (unknown parties are not filed): records
+// by bucket, bucket b's at [start[b], start[b + 1]).
+struct SepRow {
   std::vector<SepHot> hot;
   std::vector<SepCold> cold;
+  std::vector<uint32_t> start = std::vector<uint32_t>(kSepBuckets + 1, 0);
 };
 
 // A cap around an area's region, as small as its vertices allow: the
@@ -250,9 +266,9 @@ struct Monitor::State {
     uint32_t self = 0;
     uint32_t party = 0;  // interned; 0: unknown
     int64_t hex = -1;    // the 24-bit address, or -1 (then by name)
-    // separation grid: the cell and place of this track's record
+    // separation grid: the row and bucket of this track's record
     bool in_grid = false;
-    uint32_t cell = 0, pos = 0;
+    int64_t grid_row = 0, grid_bucket = 0;
     // association, kept until the center, the agreement, the callsign or
     // the report time says otherwise
     const Center* a_center = nullptr;
@@ -351,16 +367,19 @@ struct Monitor::State {
 
   absl::flat_hash_map<AlertKey, AlertState> alerts;
 
-  // Separation grid: cells by (party, row, column). Each party's rows are
-  // made as tracks first reach them, each row an array over the columns of
-  // one more than the cell's index (0: none), so that the search of a
-  // report's neighbourhood reads a few consecutive words per row.
+  // Separation grid (SepRow): each party's rows, made as its tracks first
+  // reach them.
   struct PartyGrid {
     uint32_t party = 0;
-    std::vector<std::unique_ptr<uint32_t[]>> rows;  // by row + kRows / 2
+    std::vector<std::unique_ptr<SepRow>> rows;  // by row - kSepRowMin
   };
-  std::vector<SepCell> cells;
   std::vector<PartyGrid> grid_parties;  // parties ever filed
+  PartyGrid* GridOf(uint32_t party) {
+    for (PartyGrid& g : grid_parties) {
+      if (g.party == party) return &g;
+    }
+    return nullptr;
+  }
   // Bounds over every record filed (widened as they are filed, recomputed
   // when Expire scans): the fastest ground speed and the report times.
   double gs_max = 0;
@@ -403,16 +422,20 @@ void RemoveKey(absl::InlinedVector<AlertKey, 3>* keys, const AlertKey& k) {
   }
 }
 
+// Where the track's record is in its row (it is filed).
+size_t FindRecord(const SepRow& row, const Slot& s) {
+  size_t i = row.start[static_cast<size_t>(s.grid_bucket)];
+  while (row.hot[i].slot != s.self) ++i;
+  return i;
+}
+
 void GridRemove(State& st, Slot& s) {
   if (!s.in_grid) return;
-  SepCell& cell = st.cells[s.cell];
-  if (s.pos + 1 != cell.hot.size()) {
-    cell.hot[s.pos] = cell.hot.back();
-    cell.cold[s.pos] = cell.cold.back();
-    st.slots[cell.hot[s.pos].slot]->pos = s.pos;
-  }
-  cell.hot.pop_back();
-  cell.cold.pop_back();
+  SepRow& row = *st.GridOf(s.party)->rows[static_cast<size_t>(s.grid_row - kSepRowMin)];
+  const size_t i = FindRecord(row, s);
+  row.hot.erase(row.hot.begin() + static_cast<ptrdiff_t>(i));
+  row.cold.erase(row.cold.begin() + static_cast<ptrdiff_t>(i));
+  for (size_t b = static_cast<size_t>(s.grid_bucket) + 1; b <= kSepBuckets; ++b) --row.start[b];
   s.in_grid = false;
 }
 
@@ -434,32 +457,28 @@ void GridPut(State& st, Slot& s) {
   f.vrate = q.vrate_mps.value_or(0);
   e.time = q.time;
   e.slot = s.self;
-  State::PartyGrid* grid = nullptr;
-  for (State::PartyGrid& g : st.grid_parties) {
-    if (g.party == s.party) grid = &g;
-  }
+  const int64_t row_ix = SepRowOf(q.lat_deg), bucket = SepBucketOf(NormalLng(q.lng_deg));
+  State::PartyGrid* grid = st.GridOf(s.party);
   if (grid == nullptr) {
     grid = &st.grid_parties.emplace_back();
     grid->party = s.party;
-    grid->rows.resize(kRows + 1);
+    grid->rows.resize(kSepRowMax - kSepRowMin + 1);
   }
-  auto& row = grid->rows[GridRow(q.lat_deg)];
-  if (!row) row = std::make_unique<uint32_t[]>(kCols);  // zeroed
-  uint32_t& entry = row[static_cast<size_t>(CellCol(q.lng_deg) + kCols / 2)];
-  if (entry == 0) {
-    st.cells.emplace_back();
-    entry = static_cast<uint32_t>(st.cells.size());
-  }
-  const uint32_t cell = entry - 1;
-  if (s.in_grid && s.cell == cell) {
-    st.cells[cell].hot[s.pos] = e;
-    st.cells[cell].cold[s.pos] = f;
+  auto& row = grid->rows[static_cast<size_t>(row_ix - kSepRowMin)];
+  if (!row) row = std::make_unique<SepRow>();
+  if (s.in_grid && s.grid_row == row_ix && s.grid_bucket == bucket) {
+    const size_t i = FindRecord(*row, s);
+    row->hot[i] = e;
+    row->cold[i] = f;
   } else {
     GridRemove(st, s);
-    s.cell = cell;
-    s.pos = static_cast<uint32_t>(st.cells[cell].hot.size());
-    st.cells[cell].hot.push_back(e);
-    st.cells[cell].cold.push_back(f);
+    // At the end of its bucket.
+    const uint32_t i = row->start[static_cast<size_t>(bucket) + 1];
+    row->hot.insert(row->hot.begin() + i, e);
+    row->cold.insert(row->cold.begin() + i, f);
+    for (size_t b = static_cast<size_t>(bucket) + 1; b <= kSepBuckets; ++b) ++row->start[b];
+    s.grid_row = row_ix;
+    s.grid_bucket = bucket;
     s.in_grid = true;
   }
   st.gs_max = std::max(st.gs_max, std::fabs(e.gs));
@@ -1015,95 +1034,117 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     const double coslat = std::max(0.01, std::cos(r3.lat_deg * kPi / 180));
     // (NaN or absurd reaches search everything.)
     double dlat = reach / kMetresPerDegree + 1e-9;
-    double dlng = reach / (kMetresPerDegree * coslat) + 1e-9;
     if (!(dlat < 360)) dlat = 360;
-    if (!(dlng < 720)) dlng = 720;
     double vae, van;
     Velocity(r3, &vae, &van);
-    const int64_t r0 = std::max<int64_t>(CellRow(r3.lat_deg - dlat), -kRows / 2);
-    const int64_t r1 = std::min<int64_t>(CellRow(r3.lat_deg + dlat), kRows / 2);
-    int64_t c0 = static_cast<int64_t>(std::floor((r3.lng_deg - dlng) / kCellDeg));
-    int64_t c1 = static_cast<int64_t>(std::floor((r3.lng_deg + dlng) / kCellDeg));
-    if (c1 - c0 + 1 >= kCols) {
-      c0 = -kCols / 2;
-      c1 = c0 + kCols - 1;
-    }
     const uint32_t party = s->party;
     const double h = sep.horizontal_m;
     // hypot(x, y) > h for certain when x^2 + y^2 exceeds this (rounding is
     // ~1e-16 relative): most candidates are decided without hypot.
     const double h2 = h >= 0 ? h * h * (1 + 1e-9) : INFINITY;
-    for (const State::PartyGrid& grid : st.grid_parties) {
-      if (grid.party == party) continue;
-      for (int64_t row = r0; row <= r1; ++row) {
-        const uint32_t* columns = grid.rows[static_cast<size_t>(row + kRows / 2)].get();
-        if (columns == nullptr) continue;
-        for (int64_t col = c0; col <= c1; ++col) {
-          const int64_t wc = ((col + kCols / 2) % kCols + kCols) % kCols;
-          const uint32_t entry = columns[wc];
-          if (entry == 0) continue;
-          const SepCell& cell = st.cells[entry - 1];
-          const size_t n = cell.hot.size();
-          for (size_t i = 0; i < n; ++i) {
-            const SepHot& q = cell.hot[i];
-            // Local east/north metres around this track (equirectangular at its
-            // latitude: ample at the tens of kilometres that matter here).
-            const double ex = WrapLng(q.lng - r3.lng_deg) * kMetresPerDegree * coslat;
-            const double ny = (q.lat - r3.lat_deg) * kMetresPerDegree;
-            const double lag = (r3.time - q.time).seconds();
-            // Cheap rejection: farther apart than both could close within lookahead_s.
-            const double gs_q = q.gs;
-            const double close =
-                sep.horizontal_m + mon.lookahead_s * (gs_self + gs_q) + std::fabs(lag) * gs_q;
-            if (ex * ex + ny * ny > close * close) continue;
-            const SepCold& qc = cell.cold[i];
-            const double vbe = qc.ve, vbn = qc.vn;
-            const double px = ex + vbe * lag;
-            const double py = ny + vbn * lag;
-            const double vx = vbe - vae, vy = vbn - van;
-            std::optional<double> dz_now;
-            const double vz = qc.vrate - r3.vrate_mps.value_or(0);
-            if (r3.alt_m && qc.has_alt) {
-              dz_now = qc.alt + qc.vrate * lag - *r3.alt_m;
-              // Cheap rejection, vertically: |dz_now + vz t| stays above
-              // vertical_m for every t in [0, lookahead_s] (with a margin far
-              // above the rounding of the exact tests below).
-              const double far = std::fabs(*dz_now) - std::fabs(vz) * std::fabs(mon.lookahead_s);
-              if (far >
-                  sep.vertical_m + 1e-6 * (std::fabs(*dz_now) + std::fabs(sep.vertical_m)) + 1e-6)
-                continue;
-            }
-            const bool near_now = !(px * px + py * py > h2);
-            const double h_now =
-                near_now ? std::hypot(px, py) : INFINITY;  // INFINITY: > h, not used
-            const bool actual = near_now && h_now <= sep.horizontal_m &&
-                                (!dz_now || std::fabs(*dz_now) <= sep.vertical_m);
-            bool pred = false;
-            double tcpa = 0, h_cpa = h_now;
-            if (!actual) {
-              const double v2 = vx * vx + vy * vy;
-              tcpa = v2 > 0 ? std::clamp(-(px * vx + py * vy) / v2, 0.0, mon.lookahead_s) : 0;
-              const double cx = px + vx * tcpa, cy = py + vy * tcpa;
-              if (cx * cx + cy * cy > h2) continue;  // h_cpa > h: not predicted
-              h_cpa = std::hypot(cx, cy);
-              const bool vertical_ok = !dz_now || std::fabs(*dz_now + vz * tcpa) <= sep.vertical_m;
-              pred = tcpa > 0 && h_cpa <= sep.horizontal_m && vertical_ok;
-            }
-            if (!actual && !pred) continue;
-            State::Condition c;
-            c.h_now = near_now ? h_now : std::hypot(px, py);
-            const bool self_first = t.icao24 < st.slots[q.slot]->t.icao24;
-            c.key = {kSep, self_first ? s->self : q.slot, self_first ? q.slot : s->self};
-            c.predicted = pred;
-            c.other = q.slot;
-            c.dz_now = dz_now;
-            c.tcpa = tcpa;
-            c.h_cpa = h_cpa;
-            holds.push_back(c);
+    // The rows the reach meets, and in each the longitudes within it: a
+    // record of a row at least dy degrees of latitude away passes the first
+    // test below only if |WrapLng(lng difference)| * coslat <= sqrt(dlat^2 -
+    // dy^2) (in degrees), since that test's ex and ny are these differences
+    // scaled by kMetresPerDegree (and coslat), and close <= reach.
+    const int64_t r0 = SepRowOf(r3.lat_deg - dlat), r1 = SepRowOf(r3.lat_deg + dlat);
+    const double lng0 = NormalLng(r3.lng_deg);
+    // Calls visit(row, first, end) for each run of the other parties'
+    // records that the reach can meet.
+    auto scan_rows = [&](auto&& visit) {
+      for (const State::PartyGrid& grid : st.grid_parties) {
+        if (grid.party == party) continue;
+        for (int64_t row_ix = r0; row_ix <= r1; ++row_ix) {
+          const SepRow* row = grid.rows[static_cast<size_t>(row_ix - kSepRowMin)].get();
+          if (row == nullptr || row->hot.empty()) continue;
+          // The row's band of latitude (the first and last rows also hold
+          // whatever lies beyond the poles).
+          const double band_lo =
+              row_ix == kSepRowMin ? -INFINITY : static_cast<double>(row_ix) * kSepRowDeg;
+          const double band_hi =
+              row_ix == kSepRowMax ? INFINITY : static_cast<double>(row_ix + 1) * kSepRowDeg;
+          const double dy =
+              std::max({0.0, band_lo - r3.lat_deg, r3.lat_deg - band_hi}) * (1 - 1e-9) - 1e-9;
+          double w = dlat * dlat - std::max(dy, 0.0) * std::max(dy, 0.0);
+          if (dy > dlat) continue;
+          w = std::sqrt(std::max(w, 0.0)) / coslat * (1 + 1e-9) + 1e-9;
+          if (!(w < 180)) {
+            visit(*row, 0, row->hot.size());
+            continue;
+          }
+          // Buckets b0..b1, wrapping past the antimeridian when b0 > b1.
+          const int64_t b0 = SepBucketOf(lng0 - w < -180 ? lng0 - w + 360 : lng0 - w);
+          const int64_t b1 = SepBucketOf(lng0 + w > 180 ? lng0 + w - 360 : lng0 + w);
+          const bool wraps = lng0 - w < -180 || lng0 + w > 180;
+          auto at = [&](int64_t b) { return row->start[static_cast<size_t>(b)]; };
+          if (!wraps) {
+            visit(*row, at(b0), at(b1 + 1));
+          } else if (b1 >= b0) {  // the two ends meet in one bucket
+            visit(*row, 0, row->hot.size());
+          } else {
+            visit(*row, at(0), at(b1 + 1));
+            visit(*row, at(b0), at(kSepBuckets));
           }
         }
       }
-    }
+    };
+    scan_rows([&](const SepRow& row, size_t first, size_t end) {
+      for (size_t i = first; i < end; ++i) {
+        const SepHot& q = row.hot[i];
+        // Local east/north metres around this track (equirectangular at its
+        // latitude: ample at the tens of kilometres that matter here).
+        const double ex = WrapLng(q.lng - r3.lng_deg) * kMetresPerDegree * coslat;
+        const double ny = (q.lat - r3.lat_deg) * kMetresPerDegree;
+        const double lag = (r3.time - q.time).seconds();
+        // Cheap rejection: farther apart than both could close within lookahead_s.
+        const double gs_q = q.gs;
+        const double close =
+            sep.horizontal_m + mon.lookahead_s * (gs_self + gs_q) + std::fabs(lag) * gs_q;
+        if (ex * ex + ny * ny > close * close) continue;
+        const SepCold& qc = row.cold[i];
+        const double vbe = qc.ve, vbn = qc.vn;
+        const double px = ex + vbe * lag;
+        const double py = ny + vbn * lag;
+        const double vx = vbe - vae, vy = vbn - van;
+        std::optional<double> dz_now;
+        const double vz = qc.vrate - r3.vrate_mps.value_or(0);
+        if (r3.alt_m && qc.has_alt) {
+          dz_now = qc.alt + qc.vrate * lag - *r3.alt_m;
+          // Cheap rejection, vertically: |dz_now + vz t| stays above
+          // vertical_m for every t in [0, lookahead_s] (with a margin far
+          // above the rounding of the exact tests below).
+          const double far = std::fabs(*dz_now) - std::fabs(vz) * std::fabs(mon.lookahead_s);
+          if (far > sep.vertical_m + 1e-6 * (std::fabs(*dz_now) + std::fabs(sep.vertical_m)) + 1e-6)
+            continue;
+        }
+        const bool near_now = !(px * px + py * py > h2);
+        const double h_now = near_now ? std::hypot(px, py) : INFINITY;  // INFINITY: > h, not used
+        const bool actual = near_now && h_now <= sep.horizontal_m &&
+                            (!dz_now || std::fabs(*dz_now) <= sep.vertical_m);
+        bool pred = false;
+        double tcpa = 0, h_cpa = h_now;
+        if (!actual) {
+          const double v2 = vx * vx + vy * vy;
+          tcpa = v2 > 0 ? std::clamp(-(px * vx + py * vy) / v2, 0.0, mon.lookahead_s) : 0;
+          const double cx = px + vx * tcpa, cy = py + vy * tcpa;
+          if (cx * cx + cy * cy > h2) continue;  // h_cpa > h: not predicted
+          h_cpa = std::hypot(cx, cy);
+          const bool vertical_ok = !dz_now || std::fabs(*dz_now + vz * tcpa) <= sep.vertical_m;
+          pred = tcpa > 0 && h_cpa <= sep.horizontal_m && vertical_ok;
+        }
+        if (!actual && !pred) continue;
+        State::Condition c;
+        c.h_now = near_now ? h_now : std::hypot(px, py);
+        const bool self_first = t.icao24 < st.slots[q.slot]->t.icao24;
+        c.key = {kSep, self_first ? s->self : q.slot, self_first ? q.slot : s->self};
+        c.predicted = pred;
+        c.other = q.slot;
+        c.dz_now = dz_now;
+        c.tcpa = tcpa;
+        c.h_cpa = h_cpa;
+        holds.push_back(c);
+      }
+    });
   }
   // Pairs in the order of the other track's address (the grid's order
   // depends on history).

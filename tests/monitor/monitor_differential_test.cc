@@ -34,6 +34,9 @@ using nlohmann::json;
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kMetresPerDegree = 6371010.0 * kPi / 180;  // close enough for placing tracks
+
+// Longitudes as the feeds give them, in [-180, 180].
+double Wrap(double lng) { return std::remainder(lng, 360.0); }
 const Time kT0 = *ParseRfc3339("2016-07-20T10:00:00Z");
 
 void Run(Center& center, std::string_view type, Actor a, std::string body,
@@ -227,7 +230,7 @@ void RandomWorkload(uint64_t seed, const std::string& agreement_json,
             {"operator", party},
             {"category", categories[rng() % categories.size()]},
             {"aircraft", json::array({aircraft})},
-            {"volumes", json::array({CircleVolume(p.lat, p.lng, r, u(rng) < 0.8 ? 0 : 3000,
+            {"volumes", json::array({CircleVolume(p.lat, Wrap(p.lng), r, u(rng) < 0.8 ? 0 : 3000,
                                                   u(rng) < 0.8 ? 15000 : 6000, t0, t1)})}};
     Command c;
     c.type = std::string(engine::kOperationNotify);
@@ -312,7 +315,7 @@ void RandomWorkload(uint64_t seed, const std::string& agreement_json,
       r.icao24 = p.icao;
       if (!p.callsign.empty() && u(rng) < 0.5) r.callsign = p.callsign;
       r.lat_deg = p.lat;
-      r.lng_deg = p.lng;
+      r.lng_deg = Wrap(p.lng);
       const double what = u(rng);
       if (p.steady) {
         // on its straight line
@@ -364,7 +367,7 @@ TEST(MonitorDifferentialTest, Jic2016AgreementRandomTracks) {
 
 // Many areas (polygons with holes and altitude bands, discs, windows of
 // validity), four parties, rules by kind, by area and by category.
-std::string ManyAreas(uint64_t seed, int n) {
+std::string ManyAreas(uint64_t seed, int n, double lat_base = 33, double lng_base = 36) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0, 1);
   json doc =
@@ -377,10 +380,10 @@ std::string ManyAreas(uint64_t seed, int n) {
   doc["areas"] = json::array();
   const char* kinds[] = {"restricted", "protected_site", "designated", "corridor"};
   for (int i = 0; i < n; ++i) {
-    const double lat = 33 + 3 * u(rng), lng = 36 + 3 * u(rng);
+    const double lat = lat_base + 3 * u(rng), lng = lng_base + 3 * u(rng);
     json a{{"id", "Z" + std::to_string(i)}, {"name", "area"}, {"kind", kinds[i % 4]}};
     if (i % 4 == 1) {
-      a["geometry"] = {{"type", "Point"}, {"coordinates", {lng, lat}}};
+      a["geometry"] = {{"type", "Point"}, {"coordinates", {Wrap(lng), lat}}};
       a["radius_m"] = 500 + 8000 * u(rng);
     } else {
       // A star-shaped polygon, 5-40 km across, 8-60 vertices; some with a hole.
@@ -391,18 +394,18 @@ std::string ManyAreas(uint64_t seed, int n) {
         const double ang = 2 * kPi * (k + 0.35 * (u(rng) - 0.5)) / nv;
         const double rr = rad * (0.6 + 0.4 * u(rng));
         ring.push_back(
-            {lng + rr * std::cos(ang) / std::cos(lat * kPi / 180), lat + rr * std::sin(ang)});
+            {Wrap(lng + rr * std::cos(ang) / std::cos(lat * kPi / 180)), lat + rr * std::sin(ang)});
       }
       ring.push_back(ring[0]);
       json rings = json::array({ring});
       if (u(rng) < 0.2) {
         const double h = rad * 0.3;
         const double c = std::cos(lat * kPi / 180);
-        rings.push_back(json::array({{lng - h / c, lat - h},
-                                     {lng - h / c, lat + h},
-                                     {lng + h / c, lat + h},
-                                     {lng + h / c, lat - h},
-                                     {lng - h / c, lat - h}}));
+        rings.push_back(json::array({{Wrap(lng - h / c), lat - h},
+                                     {Wrap(lng - h / c), lat + h},
+                                     {Wrap(lng + h / c), lat + h},
+                                     {Wrap(lng + h / c), lat - h},
+                                     {Wrap(lng - h / c), lat - h}}));
       }
       a["geometry"] = {{"type", "Polygon"}, {"coordinates", rings}};
     }
@@ -444,6 +447,18 @@ std::string ManyAreas(uint64_t seed, int n) {
            {"effect", "warn"}},
   });
   return doc.dump();
+}
+
+// The separation grid and the area prefilters where longitudes wrap and
+// where a degree of longitude is a few kilometres.
+TEST(MonitorDifferentialTest, AcrossTheAntimeridianAndNearThePole) {
+  RandomWorkload(21, ManyAreas(21, 60, 60, 178.5), {"a", "b", "d", "e1", "bb0001"},
+                 {"A", "B", "C", "E", "B"}, {"isr", "medevac", "transport"}, 60, 63, 178.5, 181.5,
+                 80, 40);
+  if (HasFatalFailure()) return;
+  RandomWorkload(22, ManyAreas(22, 60, 84, -1.5), {"a", "b", "d", "e1", "bb0001"},
+                 {"A", "B", "C", "E", "B"}, {"isr", "medevac", "transport"}, 84, 87, -1.5, 1.5, 80,
+                 40);
 }
 
 TEST(MonitorDifferentialTest, ManyAreasRandomTracks) {

@@ -912,7 +912,8 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     // Candidates: the reject set's areas listed in the cells the path's
     // cap meets, and the ones listed everywhere. The list is kept with the
     // track while the cells it came from stay the same.
-    bool need[kSteps + 1] = {};
+    // The areas whose caps hold each sample.
+    absl::InlinedVector<int, 4> maybe[kSteps + 1];
     // The altitudes and times the samples can have (widened: this only
     // prefilters, BandAndTimeMeet decides).
     const double climb = moving && r3.vrate_mps ? *r3.vrate_mps * mon.lookahead_s : 0;
@@ -926,7 +927,7 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
       if (!(alt_lo <= info.alt_hi && info.alt_lo <= alt_hi)) return;
       if (t_hi < info.from || info.to < t_lo) return;
       for (int k = 0; k <= (moving ? kSteps : 0); ++k) {
-        if (polar || info.center.DotProd(approx[k]) >= info.cos_limit) need[k] = true;
+        if (polar || info.center.DotProd(approx[k]) >= info.cos_limit) maybe[k].push_back(a);
       }
     };
     {
@@ -971,7 +972,7 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     std::vector<int>& predicted = st.predicted;
     inside.clear();
     predicted.clear();
-    if (need[0]) {
+    if (!maybe[0].empty()) {
       const geo::AreaPointIndex& index = IndexFor(st, ag);
       index.VisitCandidates(
           p, [&](int a) { return rs->Has(a) && BandAndTimeMeet(d.areas[a], r3.alt_m, r3.time); },
@@ -986,7 +987,14 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     if (moving) {
       std::optional<GreatCircleFrom> path;  // made for the first sample needed
       for (int k = 1; k <= kSteps; ++k) {
-        if (!need[k]) continue;
+        // Only an area not already found can be found here: the index is
+        // asked when some area whose cap holds the sample is not.
+        if (std::all_of(maybe[k].begin(), maybe[k].end(), [&](int a) {
+              return std::find(inside.begin(), inside.end(), a) != inside.end() ||
+                     std::find(predicted.begin(), predicted.end(), a) != predicted.end();
+            })) {
+          continue;
+        }
         const double dt = mon.lookahead_s * k / kSteps;
         double lat, lng;
         if (!path) path.emplace(r3.lat_deg, r3.lng_deg, *r3.track_deg);

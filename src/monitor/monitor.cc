@@ -201,16 +201,17 @@ uint64_t CellKey(int64_t row, int64_t col, uint32_t party = 0) {
          static_cast<uint64_t>(col + 2048);
 }
 
-// What separation reads of a track's latest report, copied into its cell:
-// what the first test reads, and the rest apart.
+// What separation reads of a track's latest report, copied into its row:
+// what the first tests read (vertical, then the reach), and the velocity,
+// read by the few that pass, apart.
 struct SepHot {
-  double lat, lng, gs;
+  double lat, lng, gs, alt, vrate;
   Time time;
   uint32_t slot;
+  bool has_alt;
 };
 struct SepCold {
-  double ve, vn, alt, vrate;
-  bool has_alt;
+  double ve, vn;
 };
 // One row of one party's tracks (unknown parties are not filed): records
 // by bucket, bucket b's at [start[b], start[b + 1]).
@@ -452,9 +453,9 @@ void GridPut(State& st, Slot& s) {
   e.lng = q.lng_deg;
   e.gs = q.gs_mps.value_or(0);
   Velocity(q, &f.ve, &f.vn);
-  f.has_alt = q.alt_m.has_value();
-  f.alt = q.alt_m.value_or(0);
-  f.vrate = q.vrate_mps.value_or(0);
+  e.has_alt = q.alt_m.has_value();
+  e.alt = q.alt_m.value_or(0);
+  e.vrate = q.vrate_mps.value_or(0);
   e.time = q.time;
   e.slot = s.self;
   const int64_t row_ix = SepRowOf(q.lat_deg), bucket = SepBucketOf(NormalLng(q.lng_deg));
@@ -1096,6 +1097,8 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
         }
       }
     };
+    const std::optional<double> alt_self = r3.alt_m;
+    const double vrate_self = r3.vrate_mps.value_or(0);
     scan_rows([&](const SepRow& row, size_t first, size_t end) {
       for (size_t i = first; i < end; ++i) {
         const SepHot& q = row.hot[i];
@@ -1104,6 +1107,17 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
         const double ex = WrapLng(q.lng - r3.lng_deg) * kMetresPerDegree * coslat;
         const double ny = (q.lat - r3.lat_deg) * kMetresPerDegree;
         const double lag = (r3.time - q.time).seconds();
+        std::optional<double> dz_now;
+        const double vz = q.vrate - vrate_self;
+        if (alt_self && q.has_alt) {
+          dz_now = q.alt + q.vrate * lag - *alt_self;
+          // Cheap rejection, vertically: |dz_now + vz t| stays above
+          // vertical_m for every t in [0, lookahead_s] (with a margin far
+          // above the rounding of the exact tests below).
+          const double far = std::fabs(*dz_now) - std::fabs(vz) * std::fabs(mon.lookahead_s);
+          if (far > sep.vertical_m + 1e-6 * (std::fabs(*dz_now) + std::fabs(sep.vertical_m)) + 1e-6)
+            continue;
+        }
         // Cheap rejection: farther apart than both could close within lookahead_s.
         const double gs_q = q.gs;
         const double close =
@@ -1114,17 +1128,6 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
         const double px = ex + vbe * lag;
         const double py = ny + vbn * lag;
         const double vx = vbe - vae, vy = vbn - van;
-        std::optional<double> dz_now;
-        const double vz = qc.vrate - r3.vrate_mps.value_or(0);
-        if (r3.alt_m && qc.has_alt) {
-          dz_now = qc.alt + qc.vrate * lag - *r3.alt_m;
-          // Cheap rejection, vertically: |dz_now + vz t| stays above
-          // vertical_m for every t in [0, lookahead_s] (with a margin far
-          // above the rounding of the exact tests below).
-          const double far = std::fabs(*dz_now) - std::fabs(vz) * std::fabs(mon.lookahead_s);
-          if (far > sep.vertical_m + 1e-6 * (std::fabs(*dz_now) + std::fabs(sep.vertical_m)) + 1e-6)
-            continue;
-        }
         const bool near_now = !(px * px + py * py > h2);
         const double h_now = near_now ? std::hypot(px, py) : INFINITY;  // INFINITY: > h, not used
         const bool actual = near_now && h_now <= sep.horizontal_m &&

@@ -261,6 +261,21 @@ constexpr double kPrefilterMarginM = 100;
 
 struct Monitor::State {
   struct RejectSet;
+  struct AlertState {
+    int consecutive = 0;  // evaluations in a row where the condition held
+    bool raised = false;
+    bool predicted = false;
+    Time last_update;
+    uint32_t operation = 0;  // interned: the operation named when first held
+    uint32_t should = 0;     // unreported: the party that should have notified
+  };
+
+  // An alert (counting or raised) as its tracks keep it: the state is held
+  // by the track `key.a` (for separation, the other track keeps the key only).
+  struct KeyEntry {
+    AlertKey key;
+    AlertState state;
+  };
   struct Slot {
     Track t;
     bool in_use = false;
@@ -279,7 +294,7 @@ struct Monitor::State {
     int64_t a_lo = 0, a_hi = -1;          // report times (µs) the associated list holds for
     std::vector<const Operation*> a_ops;  // Center::OperationsOfAircraft
     std::vector<const Operation*> assoc;  // of those, associated at a_lo..a_hi
-    std::vector<uint32_t> assoc_names;    // their ids, interned
+    uint32_t assoc_first = 0;             // the first one's id, interned (0: none)
     const RejectSet* reject = nullptr;    // for the party and category
     // nonconformance: the volumes of `assoc`, in order, as the test reads
     // them (kept inline: a track's one volume costs no further cache miss)
@@ -293,7 +308,7 @@ struct Monitor::State {
     absl::InlinedVector<Conform, 1> conform;
     // alerts (counting or raised) involving this track; the few a track has
     // are kept inline, read with the slot
-    absl::InlinedVector<AlertKey, 3> keys;
+    absl::InlinedVector<KeyEntry, 3> keys;
     // area incursion: the candidate areas of the reject set `near_rs` (of
     // the derived state `near_gen`) listed in the cells `near_box` (rows
     // and columns, first and last)
@@ -301,15 +316,6 @@ struct Monitor::State {
     uint64_t near_gen = 0;
     int64_t near_box[4] = {0, -1, 0, -1};
     absl::InlinedVector<int, 12> near;
-  };
-
-  struct AlertState {
-    int consecutive = 0;  // evaluations in a row where the condition held
-    bool raised = false;
-    bool predicted = false;
-    Time last_update;
-    uint32_t operation = 0;  // interned: the operation named when first held
-    uint32_t should = 0;     // unreported: the party that should have notified
   };
 
   // One condition found true at one report; what its transition needs.
@@ -366,7 +372,33 @@ struct Monitor::State {
     return it->second;
   }
 
-  absl::flat_hash_map<AlertKey, AlertState> alerts;
+  // The alert `k`, or null: in the slot of its first track.
+  AlertState* FindAlert(const AlertKey& k) {
+    for (KeyEntry& e : slots[k.a]->keys) {
+      if (e.key == k) return &e.state;
+    }
+    return nullptr;
+  }
+  // The alert `k`, added (with its key to both tracks) when new.
+  std::pair<AlertState*, bool> AddAlert(const AlertKey& k) {
+    if (AlertState* a = FindAlert(k)) return {a, false};
+    if (k.type == kSep) slots[k.b]->keys.push_back({k, {}});
+    return {&slots[k.a]->keys.emplace_back(KeyEntry{k, {}}).state, true};
+  }
+  void EraseAlert(const AlertKey& k) {
+    auto drop = [&](Slot& slot) {
+      auto& keys = slot.keys;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (keys[i].key == k) {
+          keys[i] = keys.back();
+          keys.pop_back();
+          return;
+        }
+      }
+    };
+    drop(*slots[k.a]);
+    if (k.type == kSep) drop(*slots[k.b]);
+  }
 
   // Separation grid (SepRow): each party's rows, made as its tracks first
   // reach them.
@@ -413,14 +445,6 @@ std::string KeyString(const State& st, const AlertKey& k) {
     s.pop_back();
   }
   return s;
-}
-
-void RemoveKey(absl::InlinedVector<AlertKey, 3>* keys, const AlertKey& k) {
-  auto it = std::find(keys->begin(), keys->end(), k);
-  if (it != keys->end()) {
-    *it = keys->back();
-    keys->pop_back();
-  }
 }
 
 // Where the track's record is in its row (it is filed).
@@ -812,8 +836,7 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     s->a_hi = hi;
     if (assoc != s->assoc) {
       s->assoc = std::move(assoc);
-      s->assoc_names.clear();
-      for (const Operation* op : s->assoc) s->assoc_names.push_back(st.Intern(op->id));
+      s->assoc_first = s->assoc.empty() ? 0 : st.Intern(s->assoc.front()->id);
       std::lock_guard<std::mutex> lock(mu_);
       t.operations.clear();
       for (const Operation* op : s->assoc) t.operations.push_back(op->id);
@@ -843,7 +866,8 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
 
   std::vector<State::Condition>& holds = st.holds;
   holds.clear();
-  st.evaluated.assign(s->keys.begin(), s->keys.end());
+  st.evaluated.clear();
+  for (const State::KeyEntry& e : s->keys) st.evaluated.push_back(e.key);
   const std::vector<const Operation*>& associated = s->assoc;
   const TrackReport& r3 = t.last;
   const S2Point p = ToPoint(r3.lat_deg, r3.lng_deg);
@@ -869,7 +893,7 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     }
     if (!conforms) {
       State::Condition c;
-      c.key = {kNonconf, s->self, s->assoc_names.front()};
+      c.key = {kNonconf, s->self, s->assoc_first};
       holds.push_back(c);
     }
   }
@@ -1061,42 +1085,72 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     // Calls visit(row, first, end) for each run of the other parties'
     // records that the reach can meet.
     auto scan_rows = [&](auto&& visit) {
+      // In passes over the rows, so that the loads of one row's pointers,
+      // bucket starts and records overlap with the other rows' instead of
+      // waiting on each other.
+      struct Span {
+        const SepRow* row;
+        int64_t row_ix;
+        size_t first = 0, end = 0, first2 = 0, end2 = 0;  // one or two runs
+      };
+      absl::InlinedVector<Span, 16> spans;
       for (const State::PartyGrid& grid : st.grid_parties) {
         if (grid.party == party) continue;
         for (int64_t row_ix = r0; row_ix <= r1; ++row_ix) {
           const SepRow* row = grid.rows[static_cast<size_t>(row_ix - kSepRowMin)].get();
-          if (row == nullptr || row->hot.empty()) continue;
-          // The row's band of latitude (the first and last rows also hold
-          // whatever lies beyond the poles).
-          const double band_lo =
-              row_ix == kSepRowMin ? -INFINITY : static_cast<double>(row_ix) * kSepRowDeg;
-          const double band_hi =
-              row_ix == kSepRowMax ? INFINITY : static_cast<double>(row_ix + 1) * kSepRowDeg;
-          const double dy =
-              std::max({0.0, band_lo - r3.lat_deg, r3.lat_deg - band_hi}) * (1 - 1e-9) - 1e-9;
-          double w = dlat * dlat - std::max(dy, 0.0) * std::max(dy, 0.0);
-          if (dy > dlat) continue;
-          w = std::sqrt(std::max(w, 0.0)) / coslat * (1 + 1e-9) + 1e-9;
-          if (!(w < 180)) {
-            visit(*row, 0, row->hot.size());
-            continue;
-          }
-          // Buckets b0..b1, wrapping past the antimeridian when b0 > b1.
-          const int64_t b0 = SepBucketOf(lng0 - w < -180 ? lng0 - w + 360 : lng0 - w);
-          const int64_t b1 = SepBucketOf(lng0 + w > 180 ? lng0 + w - 360 : lng0 + w);
-          const bool wraps = lng0 - w < -180 || lng0 + w > 180;
-          auto at = [&](int64_t b) { return row->start[static_cast<size_t>(b)]; };
-          if (!wraps) {
-            visit(*row, at(b0), at(b1 + 1));
-          } else if (b1 >= b0) {  // the two ends meet in one bucket
-            visit(*row, 0, row->hot.size());
-          } else {
-            visit(*row, at(0), at(b1 + 1));
-            visit(*row, at(b0), at(kSepBuckets));
-          }
+          if (row == nullptr) continue;
+          __builtin_prefetch(row);
+          spans.push_back({row, row_ix});
         }
       }
+      for (Span& span : spans) {
+        const SepRow& row = *span.row;
+        if (row.hot.empty()) continue;
+        // The row's band of latitude (the first and last rows also hold
+        // whatever lies beyond the poles).
+        const double band_lo =
+            span.row_ix == kSepRowMin ? -INFINITY : static_cast<double>(span.row_ix) * kSepRowDeg;
+        const double band_hi = span.row_ix == kSepRowMax
+                                   ? INFINITY
+                                   : static_cast<double>(span.row_ix + 1) * kSepRowDeg;
+        const double dy =
+            std::max({0.0, band_lo - r3.lat_deg, r3.lat_deg - band_hi}) * (1 - 1e-9) - 1e-9;
+        double w = dlat * dlat - std::max(dy, 0.0) * std::max(dy, 0.0);
+        if (dy > dlat) continue;
+        w = std::sqrt(std::max(w, 0.0)) / coslat * (1 + 1e-9) + 1e-9;
+        if (!(w < 180)) {
+          span.end = row.hot.size();
+          continue;
+        }
+        // Buckets b0..b1, wrapping past the antimeridian when b0 > b1.
+        const int64_t b0 = SepBucketOf(lng0 - w < -180 ? lng0 - w + 360 : lng0 - w);
+        const int64_t b1 = SepBucketOf(lng0 + w > 180 ? lng0 + w - 360 : lng0 + w);
+        const bool wraps = lng0 - w < -180 || lng0 + w > 180;
+        auto at = [&](int64_t b) { return row.start[static_cast<size_t>(b)]; };
+        if (!wraps) {
+          span.first = at(b0);
+          span.end = at(b1 + 1);
+        } else if (b1 >= b0) {  // the two ends meet in one bucket
+          span.end = row.hot.size();
+        } else {
+          span.end = at(b1 + 1);
+          span.first2 = at(b0);
+          span.end2 = at(kSepBuckets);
+        }
+        auto fetch = [&](size_t first, size_t end) {  // the first 16 records at most
+          const char* p = reinterpret_cast<const char*>(row.hot.data() + first);
+          const char* e = reinterpret_cast<const char*>(row.hot.data() + std::min(end, first + 16));
+          for (; p < e; p += 64) __builtin_prefetch(p);
+        };
+        fetch(span.first, span.end);
+        fetch(span.first2, span.end2);
+      }
+      for (const Span& span : spans) {
+        if (span.first < span.end) visit(*span.row, span.first, span.end);
+        if (span.first2 < span.end2) visit(*span.row, span.first2, span.end2);
+      }
     };
+
     const std::optional<double> alt_self = r3.alt_m;
     const double vrate_self = r3.vrate_mps.value_or(0);
     scan_rows([&](const SepRow& row, size_t first, size_t end) {
@@ -1196,15 +1250,11 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     if (std::find(held.begin(), held.end(), c.key) != held.end())
       continue;  // one per key per report
     held.push_back(c.key);
-    auto [it, added] = st.alerts.try_emplace(c.key);
-    State::AlertState& a = it->second;
+    auto [state, added] = st.AddAlert(c.key);
+    State::AlertState& a = *state;
     if (added) {
-      a.operation = (c.key.type == kNonconf || c.key.type == kArea) && !s->assoc_names.empty()
-                        ? s->assoc_names.front()
-                        : 0;
+      a.operation = c.key.type == kNonconf || c.key.type == kArea ? s->assoc_first : 0;
       if (c.key.type == kUnreported) a.should = should_notify();
-      st.slots[c.key.a]->keys.push_back(c.key);
-      if (c.key.type == kSep) st.slots[c.key.b]->keys.push_back(c.key);
     }
     ++a.consecutive;
     auto transition = [&](AlertTransition::Kind kind) {
@@ -1298,16 +1348,16 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     for (size_t i = 0; i < sorted.size(); ++i) unheld[i] = sorted[i].second;
   }
   for (const AlertKey& k : unheld) {
-    auto it = st.alerts.find(k);
-    if (it == st.alerts.end()) continue;
-    if (it->second.raised) {
+    const State::AlertState* a = st.FindAlert(k);
+    if (a == nullptr) continue;
+    if (a->raised) {
       AlertTransition tr;
       tr.kind = AlertTransition::Kind::kResolve;
       tr.key = KeyString(st, k);
       tr.type = std::string(TypeName(k.type));
       tr.tracks = tracks_of(k);
-      tr.parties = parties_of(k, it->second.should);
-      tr.operation = st.names[it->second.operation];
+      tr.parties = parties_of(k, a->should);
+      tr.operation = st.names[a->operation];
       if (k.type == kArea) tr.area = st.names[k.b];
       tr.time = now;
       tr.detail_json = json{{"time", FormatRfc3339(now)}, {"why", "clear"}}.dump();
@@ -1317,9 +1367,7 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
       }
       out->push_back(std::move(tr));
     }
-    RemoveKey(&st.slots[k.a]->keys, k);
-    if (k.type == kSep) RemoveKey(&st.slots[k.b]->keys, k);
-    st.alerts.erase(it);
+    st.EraseAlert(k);
   }
 }
 
@@ -1353,13 +1401,13 @@ void Monitor::Expire(const Center& center, Time now, std::vector<AlertTransition
     Slot& s = *st.slots[ix];
     if (!s.keys.empty()) {
       std::vector<std::pair<std::string, AlertKey>> sorted;
-      for (const AlertKey& k : s.keys) sorted.emplace_back(KeyString(st, k), k);
+      for (const State::KeyEntry& e : s.keys) sorted.emplace_back(KeyString(st, e.key), e.key);
       std::sort(sorted.begin(), sorted.end(),
                 [](const auto& x, const auto& y) { return x.first < y.first; });
       for (const auto& [key, k] : sorted) {
-        auto it = st.alerts.find(k);
-        if (it == st.alerts.end()) continue;
-        if (it->second.raised) {
+        const State::AlertState* a = st.FindAlert(k);
+        if (a == nullptr) continue;
+        if (a->raised) {
           AlertTransition tr;
           tr.kind = AlertTransition::Kind::kResolve;
           tr.key = key;
@@ -1367,7 +1415,7 @@ void Monitor::Expire(const Center& center, Time now, std::vector<AlertTransition
           tr.tracks = {st.slots[k.a]->t.icao24};
           if (k.type == kSep) tr.tracks.push_back(st.slots[k.b]->t.icao24);
           std::vector<std::string> ps{st.slots[k.a]->t.party};
-          const uint32_t should = it->second.should;
+          const uint32_t should = a->should;
           if (k.type == kUnreported && should != 0 && st.names[should] != ps[0])
             ps.push_back(st.names[should]);
           if (k.type == kSep) {
@@ -1375,7 +1423,7 @@ void Monitor::Expire(const Center& center, Time now, std::vector<AlertTransition
             std::sort(ps.begin(), ps.end());
           }
           tr.parties = std::move(ps);
-          tr.operation = st.names[it->second.operation];
+          tr.operation = st.names[a->operation];
           if (k.type == kArea) tr.area = st.names[k.b];
           tr.time = now;
           tr.detail_json = json{{"time", FormatRfc3339(now)}, {"why", "track lost"}}.dump();
@@ -1385,9 +1433,7 @@ void Monitor::Expire(const Center& center, Time now, std::vector<AlertTransition
           }
           out->push_back(std::move(tr));
         }
-        RemoveKey(&st.slots[k.a]->keys, k);
-        if (k.type == kSep) RemoveKey(&st.slots[k.b]->keys, k);
-        st.alerts.erase(it);
+        st.EraseAlert(k);
       }
     }
     std::lock_guard<std::mutex> lock(mu_);

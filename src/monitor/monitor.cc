@@ -114,13 +114,6 @@ json Position(const TrackReport& r) {
   return j;
 }
 
-// East and north components of a report's velocity, m/s.
-void Velocity(const TrackReport& x, double* ve, double* vn) {
-  const double gs = x.gs_mps.value_or(0), tr = x.track_deg.value_or(0) * kPi / 180;
-  *ve = gs * std::sin(tr);
-  *vn = gs * std::cos(tr);
-}
-
 // A 24-bit address written as six lower-case hex digits, or -1.
 int64_t ParseIcao(const std::string& s) {
   if (s.size() != 6) return -1;
@@ -282,6 +275,10 @@ struct Monitor::State {
     uint32_t self = 0;
     uint32_t party = 0;  // interned; 0: unknown
     int64_t hex = -1;    // the 24-bit address, or -1 (then by name)
+    // the latest report's velocity east and north (m/s: ground speed times
+    // the sine and cosine of the track angle) and that sine and cosine, as
+    // GridPut computed them
+    double ve = 0, vn = 0, sin_trk = 0, cos_trk = 1;
     // separation grid: the row and bucket of this track's record
     bool in_grid = false;
     int64_t grid_row = 0, grid_bucket = 0;
@@ -476,7 +473,13 @@ void GridPut(State& st, Slot& s) {
   e.lat = q.lat_deg;
   e.lng = q.lng_deg;
   e.gs = q.gs_mps.value_or(0);
-  Velocity(q, &f.ve, &f.vn);
+  {  // the velocity, east and north
+    const double gs = q.gs_mps.value_or(0), tr = q.track_deg.value_or(0) * kPi / 180;
+    s.sin_trk = std::sin(tr);
+    s.cos_trk = std::cos(tr);
+    s.ve = f.ve = gs * s.sin_trk;
+    s.vn = f.vn = gs * s.cos_trk;
+  }
   e.has_alt = q.alt_m.has_value();
   e.alt = q.alt_m.value_or(0);
   e.vrate = q.vrate_mps.value_or(0);
@@ -921,8 +924,8 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
       const double cos_lng = p.x() / cos_lat, sin_lng = p.y() / cos_lat;
       const S2Point north(-p.z() * cos_lng, -p.z() * sin_lng, cos_lat);
       const S2Point east(-sin_lng, cos_lng, 0);
-      const double b = *r3.track_deg * kPi / 180;
-      const S2Point dir = north * std::cos(b) + east * std::sin(b);
+      // (the track angle's cosine and sine, as GridPut took them)
+      const S2Point dir = north * s->cos_trk + east * s->sin_trk;
       const double step = path_rad / kSteps;
       const double c1 = std::cos(step), s1 = std::sin(step);
       double ck = 1, sk = 0;
@@ -1068,8 +1071,7 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     // (NaN or absurd reaches search everything.)
     double dlat = reach / kMetresPerDegree + 1e-9;
     if (!(dlat < 360)) dlat = 360;
-    double vae, van;
-    Velocity(r3, &vae, &van);
+    const double vae = s->ve, van = s->vn;  // r3's, from GridPut
     const uint32_t party = s->party;
     const double h = sep.horizontal_m;
     // hypot(x, y) > h for certain when x^2 + y^2 exceeds this (rounding is

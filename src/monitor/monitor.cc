@@ -869,8 +869,8 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
 
   std::vector<State::Condition>& holds = st.holds;
   holds.clear();
-  st.evaluated.clear();
-  for (const State::KeyEntry& e : s->keys) st.evaluated.push_back(e.key);
+  st.evaluated.resize(s->keys.size());
+  for (size_t i = 0; i < s->keys.size(); ++i) st.evaluated[i] = s->keys[i].key;
   const std::vector<const Operation*>& associated = s->assoc;
   const TrackReport& r3 = t.last;
   const S2Point p = ToPoint(r3.lat_deg, r3.lng_deg);

@@ -626,11 +626,22 @@ void Monitor::Process(const Center& center, std::span<const TrackReport> reports
     st.derived = std::move(d);
   }
   // Reports of different aircraft follow each other, and each first touches
-  // its track's slot (~10 cache lines, somewhere in the heap): while one is
-  // evaluated, the slot of the one kAhead later is fetched.
-  constexpr size_t kAhead = 4;
-  for (size_t i = 0; i < reports.size(); ++i) {
-    if (i + kAhead < reports.size()) PrefetchSlot(st, reports[i + kAhead]);
+  // its track's slot (~10 cache lines, somewhere in the heap), found through
+  // the table of addresses: while one is evaluated, the report kReport later
+  // is fetched, the table's entry for the one kHash later, and the slot of
+  // the one kAhead later.
+  constexpr size_t kAhead = 4, kHash = 8, kReport = 16;
+  const size_t n = reports.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kReport < n) {
+      const char* b = reinterpret_cast<const char*>(&reports[i + kReport]);
+      for (size_t off = 0; off < sizeof(TrackReport); off += 64) __builtin_prefetch(b + off);
+    }
+    if (i + kHash < n) {
+      const int64_t hex = ParseIcao(reports[i + kHash].icao24);
+      if (hex >= 0) st.by_hex.prefetch(hex);
+    }
+    if (i + kAhead < n) PrefetchSlot(st, reports[i + kAhead]);
     OnReport(center, reports[i], out);
   }
 }

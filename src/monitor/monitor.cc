@@ -1169,14 +1169,18 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     scan_rows([&](const SepRow& row, size_t first, size_t end) {
       for (size_t i = first; i < end; ++i) {
         const SepHot& q = row.hot[i];
-        // Local east/north metres around this track (equirectangular at its
-        // latitude: ample at the tens of kilometres that matter here).
-        const double ex = WrapLng(q.lng - r3.lng_deg) * kMetresPerDegree * coslat;
-        const double ny = (q.lat - r3.lat_deg) * kMetresPerDegree;
-        const double lag = (r3.time - q.time).seconds();
+        // The time between the two reports, taken only when needed (a level
+        // track's altitude does not need it: q.vrate * lag is then zero).
+        double lag = 0;
+        bool lag_known = false;
+        auto take_lag = [&] {
+          lag = (r3.time - q.time).seconds();
+          lag_known = true;
+        };
         std::optional<double> dz_now;
         const double vz = q.vrate - vrate_self;
         if (alt_self && q.has_alt) {
+          if (q.vrate != 0) take_lag();
           dz_now = q.alt + q.vrate * lag - *alt_self;
           // Cheap rejection, vertically: |dz_now + vz t| stays above
           // vertical_m for every t in [0, lookahead_s] (with a margin far
@@ -1185,6 +1189,11 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
           if (far > sep.vertical_m + 1e-6 * (std::fabs(*dz_now) + std::fabs(sep.vertical_m)) + 1e-6)
             continue;
         }
+        if (!lag_known) take_lag();
+        // Local east/north metres around this track (equirectangular at its
+        // latitude: ample at the tens of kilometres that matter here).
+        const double ex = WrapLng(q.lng - r3.lng_deg) * kMetresPerDegree * coslat;
+        const double ny = (q.lat - r3.lat_deg) * kMetresPerDegree;
         // Cheap rejection: farther apart than both could close within lookahead_s.
         const double gs_q = q.gs;
         const double close =

@@ -938,7 +938,13 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
       // (the track angle's cosine and sine, as GridPut took them)
       const S2Point dir = north * s->cos_trk + east * s->sin_trk;
       const double step = path_rad / kSteps;
-      const double c1 = std::cos(step), s1 = std::sin(step);
+      // (a step of a few kilometres is a few 1e-4 radians: the series to
+      // s^7 is as close as the library, for no call)
+      const double s2 = step * step;
+      const double c1 =
+          std::fabs(step) < 1e-2 ? 1 - s2 / 2 * (1 - s2 / 12 * (1 - s2 / 30)) : std::cos(step);
+      const double s1 = std::fabs(step) < 1e-2 ? step * (1 - s2 / 6 * (1 - s2 / 20 * (1 - s2 / 42)))
+                                               : std::sin(step);
       double ck = 1, sk = 0;
       for (int k = 1; k <= kSteps; ++k) {
         const double c = ck * c1 - sk * s1;
@@ -948,9 +954,6 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
       }
       if (path_rad > 1) polar = true;  // absurd speeds: no prefilter
     }
-    // Candidates: the reject set's areas listed in the cells the path's
-    // cap meets, and the ones listed everywhere. The list is kept with the
-    // track while the cells it came from stay the same.
     // The areas whose caps hold each sample.
     absl::InlinedVector<int, 4> maybe[kSteps + 1];
     // The altitudes and times the samples can have (widened: this only
@@ -961,6 +964,9 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     const Time t_lo = r3.time - Duration::Seconds(1);
     const Time t_hi = r3.time + Duration::Micros(static_cast<int64_t>(std::min(
                                     (moving ? std::fabs(mon.lookahead_s) : 0) * 1e6 + 1e6, 1e15)));
+    // Candidates: the reject set's areas listed in the cells the path's
+    // cap meets, and the ones listed everywhere. The list is kept with the
+    // track while the cells it came from stay the same.
     auto consider = [&](int a) {
       const State::AreaInfo& info = d.areas[a];
       if (!(alt_lo <= info.alt_hi && info.alt_lo <= alt_hi)) return;

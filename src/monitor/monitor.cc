@@ -161,11 +161,21 @@ struct AlertKey {
   }
 };
 
-// The separation grid: 0.5 degree cells of compact records.
+// The area prefilter's grid: the reject sets list their areas by 0.5 degree
+// cells.
 constexpr double kCellDeg = 0.5;
 constexpr int kCols = 720;  // columns -360..359
 
 int64_t CellRow(double lat) { return static_cast<int64_t>(std::floor(lat / kCellDeg)); }
+int64_t CellCol(double lng) {
+  int64_t c = static_cast<int64_t>(std::floor(lng / kCellDeg));
+  c = ((c + kCols / 2) % kCols + kCols) % kCols - kCols / 2;
+  return c;
+}
+uint64_t CellKey(int64_t row, int64_t col) {
+  return static_cast<uint64_t>(row + 1024) << 16 | static_cast<uint64_t>(col + 2048);
+}
+
 // The separation grid: per party, bands of kSepRowDeg of latitude ("rows"),
 // each one array of records grouped by buckets of kSepBucketDeg of
 // longitude, so that the search around a report reads one contiguous run of
@@ -183,15 +193,6 @@ double NormalLng(double lng) { return std::fabs(lng) <= 180 ? lng : std::remaind
 int64_t SepBucketOf(double normal_lng) {
   return std::clamp<int64_t>(static_cast<int64_t>(std::floor((normal_lng + 180) / kSepBucketDeg)),
                              0, kSepBuckets - 1);
-}
-int64_t CellCol(double lng) {
-  int64_t c = static_cast<int64_t>(std::floor(lng / kCellDeg));
-  c = ((c + kCols / 2) % kCols + kCols) % kCols - kCols / 2;
-  return c;
-}
-uint64_t CellKey(int64_t row, int64_t col, uint32_t party = 0) {
-  return static_cast<uint64_t>(party) << 32 | static_cast<uint64_t>(row + 1024) << 16 |
-         static_cast<uint64_t>(col + 2048);
 }
 
 // What separation reads of a track's latest report, copied into its row:
@@ -1132,11 +1133,11 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
         const double band_hi = span.row_ix == kSepRowMax
                                    ? INFINITY
                                    : static_cast<double>(span.row_ix + 1) * kSepRowDeg;
-        const double dy =
-            std::max({0.0, band_lo - r3.lat_deg, r3.lat_deg - band_hi}) * (1 - 1e-9) - 1e-9;
-        double w = dlat * dlat - std::max(dy, 0.0) * std::max(dy, 0.0);
+        const double dy = std::max(
+            0.0, std::max({0.0, band_lo - r3.lat_deg, r3.lat_deg - band_hi}) * (1 - 1e-9) - 1e-9);
         if (dy > dlat) continue;
-        w = std::sqrt(std::max(w, 0.0)) / coslat * (1 + 1e-9) + 1e-9;
+        const double w =
+            std::sqrt(std::max(dlat * dlat - dy * dy, 0.0)) / coslat * (1 + 1e-9) + 1e-9;
         if (!(w < 180)) {
           span.end = row.hot.size();
           continue;

@@ -314,6 +314,10 @@ struct Monitor::State {
     uint64_t near_gen = 0;
     int64_t near_box[4] = {0, -1, 0, -1};
     absl::InlinedVector<int, 12> near;
+    // where the area index's last lookups of the position and of a path
+    // sample ended, for the index of the derived state `hint_gen`
+    uint64_t hint_gen = 0;
+    geo::AreaPointIndex::Hint hint_position, hint_path;
   };
 
   // One condition found true at one report; what its transition needs.
@@ -1018,6 +1022,10 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     std::vector<int>& predicted = st.predicted;
     inside.clear();
     predicted.clear();
+    if (s->hint_gen != d.gen) {
+      s->hint_gen = d.gen;
+      s->hint_position = s->hint_path = geo::AreaPointIndex::Hint();
+    }
     if (!maybe[0].empty()) {
       const geo::AreaPointIndex& index = IndexFor(st, ag);
       index.VisitCandidates(
@@ -1028,7 +1036,8 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
             State::Condition c;
             c.key = {kArea, s->self, d.areas[a].name};
             holds.push_back(c);
-          });
+          },
+          &s->hint_position);
     }
     if (moving) {
       std::optional<GreatCircleFrom> path;  // made for the first sample needed
@@ -1065,7 +1074,8 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
               c.predicted = true;
               c.in_s = dt;
               holds.push_back(c);
-            });
+            },
+            &s->hint_path);
       }
     }
   }

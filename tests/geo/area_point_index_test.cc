@@ -193,10 +193,11 @@ void ExpectCandidatesAgree(const AreaPointIndex& index, std::span<const AreaRegi
     const bool met = ask_region ? MonitorMeets(areas[i], p) : listed;
     if (it != visited.end() && !it->second) {
       ++*unsure;
-      const double d = areas[i].is_disc()
-                           ? S1Angle(areas[i].bound().center(), p).radians() -
-                                 areas[i].bound().GetRadius().radians()
-                           : std::sqrt(S1ChordAngle(areas[i].polygon()->GetDistanceToBoundary(p)).length2());
+      const double d =
+          areas[i].is_disc()
+              ? S1Angle(areas[i].bound().center(), p).radians() -
+                    areas[i].bound().GetRadius().radians()
+              : std::sqrt(S1ChordAngle(areas[i].polygon()->GetDistanceToBoundary(p)).length2());
       if (std::fabs(std::fabs(d) - kToleranceM / kEarthRadiusM) > 1e-12 && ++*failures <= 10) {
         ADD_FAILURE() << "at " << S2LatLng(p) << ": area " << i << " left to the caller "
                       << (std::fabs(d) * kEarthRadiusM - kToleranceM) * 1e6 << " µm from the limit";
@@ -205,9 +206,9 @@ void ExpectCandidatesAgree(const AreaPointIndex& index, std::span<const AreaRegi
     }
     const bool said = it != visited.end();
     if (said != met && ++*failures <= 10) {
-      ADD_FAILURE() << "at " << S2LatLng(p) << ": area " << i << (said ? " certainly met" : " left out")
-                    << " by VisitCandidates; " << (ask_region ? "WithinDistance" : "Contains")
-                    << " says " << met;
+      ADD_FAILURE() << "at " << S2LatLng(p) << ": area " << i
+                    << (said ? " certainly met" : " left out") << " by VisitCandidates; "
+                    << (ask_region ? "WithinDistance" : "Contains") << " says " << met;
     }
   }
   if (!std::is_sorted(visited.begin(), visited.end()) && ++*failures <= 10) {
@@ -426,6 +427,75 @@ TEST(AreaPointIndexTest, ManyOverlappingStarPolygons) {
   ExpectSameAnswersAllOptions(areas, points, &hits);
   EXPECT_GT(hits, static_cast<int>(points.size()) / 4);
   EXPECT_LT(hits, static_cast<int>(points.size()));
+}
+
+// A Hint's range holds only leaves of the cell its query found: its first,
+// middle and last leaves find the same record; and queries through a hint see
+// what queries without one see, along paths of steps from a centimetre to a
+// kilometre (and from one place to another).
+TEST(AreaPointIndexTest, HintsHoldOnlyTheirCell) {
+  std::mt19937_64 rng(99);
+  std::uniform_real_distribution<double> lat(35.0, 35.6), lng(37.0, 37.8), diam(1000, 50000),
+      u(0, 1);
+  std::uniform_int_distribution<int> nv(50, 500);
+  std::vector<AreaRegion> areas;
+  for (int i = 0; i < 40; ++i)
+    areas.push_back(Area({{Star(lat(rng), lng(rng), diam(rng) / 2, nv(rng), rng)}}));
+  areas.push_back(AreaRegion::Disc(S2LatLng::FromDegrees(35.3, 37.4).ToPoint(), 3000));
+  const AreaPointIndex index(areas);
+  auto all = [](int) { return true; };
+  auto fresh = [&](const S2Point& p) {
+    AreaPointIndex::Hint h;
+    index.VisitCandidates(
+        p, all, [](int, bool) {}, &h);
+    return h;
+  };
+  auto visits = [&](const S2Point& p, AreaPointIndex::Hint* h) {
+    std::vector<std::pair<int, bool>> v;
+    auto add = [&](int a, bool certain) { v.push_back({a, certain}); };
+    if (h != nullptr) {
+      index.VisitCandidates(p, all, add, h);
+    } else {
+      index.VisitCandidates(p, all, add);
+    }
+    return v;
+  };
+  auto at_leaf = [](uint64_t id) { return S2CellId(id).ToPoint(); };
+  int ranges = 0, reused = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const S2Point p = S2LatLng::FromDegrees(lat(rng) - 0.1, lng(rng) - 0.1).ToPoint();
+    const AreaPointIndex::Hint h = fresh(p);
+    if (h.record == nullptr) continue;
+    ++ranges;
+    const uint64_t leaf = S2CellId(p).id();
+    ASSERT_LE(h.lo, leaf);
+    ASSERT_LE(leaf, h.hi);
+    // Every leaf of the range finds the same record: its first and last
+    // (leaf ids are odd; a range's ends need not be leaves) and one between.
+    const uint64_t first = h.lo | 1, last = h.hi % 2 == 1 ? h.hi : h.hi - 1;
+    const uint64_t mid = (first + (last - first) / 2) | 1;
+    for (const uint64_t edge : {first, last, mid}) {
+      const AreaPointIndex::Hint e = fresh(at_leaf(edge));
+      EXPECT_EQ(e.record, h.record) << "leaf " << edge << " of [" << h.lo << ", " << h.hi << "]";
+      EXPECT_LE(e.lo, edge);
+      EXPECT_GE(e.hi, edge);
+    }
+  }
+  EXPECT_GT(ranges, 2000);
+  // Walks.
+  for (int w = 0; w < 200; ++w) {
+    S2Point p = S2LatLng::FromDegrees(lat(rng), lng(rng)).ToPoint();
+    const S2Point dir(u(rng) - 0.5, u(rng) - 0.5, u(rng) - 0.5);
+    const double step = std::pow(10.0, -2 + 5 * u(rng));  // 1 cm to 1 km
+    AreaPointIndex::Hint h;
+    for (int k = 0; k < 200; ++k) {
+      const uint64_t leaf = S2CellId(p).id();
+      reused += h.lo <= leaf && leaf <= h.hi;
+      ASSERT_EQ(visits(p, &h), visits(p, nullptr)) << S2LatLng(p) << " step " << step;
+      p = k % 50 == 49 ? S2LatLng::FromDegrees(lat(rng), lng(rng)).ToPoint() : Moved(p, dir, step);
+    }
+  }
+  EXPECT_GT(reused, 10000);  // most steps stay in their cell
 }
 
 TEST(AreaPointIndexTest, HolesAndMultiPolygons) {

@@ -27,6 +27,7 @@
 // query one index concurrently.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -150,6 +151,20 @@ class AreaPointIndex {
   template <typename Keep, typename Visit>
   void VisitCandidates(const S2Point& p, Keep&& keep, Visit&& visit) const;
 
+  // Where the last query through a Hint ended: the leaves of the cell (or
+  // gap) it found, and that cell's record. A caller asking about points that
+  // move little from one query to the next (a track's position, report after
+  // report) keeps one Hint per series; a query whose leaf falls in the same
+  // cell skips the walk down the directory. Only for the index that filled
+  // it (a default Hint matches no leaf).
+  struct Hint {
+    uint64_t lo = 1, hi = 0;
+    const uint32_t* record = nullptr;
+  };
+  // VisitCandidates, through and updating *hint.
+  template <typename Keep, typename Visit>
+  void VisitCandidates(const S2Point& p, Keep&& keep, Visit&& visit, Hint* hint) const;
+
   // True when area `area` contains `p`, by the index's own test.
   // REQUIRES: 0 <= area < num_areas().
   bool Contains(int area, const S2Point& p) const;
@@ -237,6 +252,11 @@ class AreaPointIndex {
   // The record of the cell or gap holding leaf `leaf`, or null outside
   // every cell. `searched`, when given, receives the cells searched.
   const uint32_t* FindRecord(uint64_t leaf, int* searched = nullptr) const;
+  // The same, with the leaves [*lo, *hi] that share that record.
+  const uint32_t* FindRecordRange(uint64_t leaf, uint64_t* lo, uint64_t* hi) const;
+  template <typename Keep, typename Visit>
+  void VisitRecord(const uint32_t* record, uint64_t leaf, const S2Point& p, Keep&& keep,
+                   Visit&& visit) const;
   bool BoundaryContains(const uint32_t* item, uint64_t leaf, int level, const S2Point& p,
                         CenterCache* center) const;
   bool PolygonContains(const uint32_t* item, const S2Point& center, const S2Point& p) const;
@@ -304,6 +324,42 @@ inline const uint32_t* AreaPointIndex::FindRecord(uint64_t leaf, int* searched) 
   return records_.data() + cell->record;
 }
 
+inline const uint32_t* AreaPointIndex::FindRecordRange(uint64_t leaf, uint64_t* lo,
+                                                       uint64_t* hi) const {
+  if (leaf < base_ || leaf > top_) return nullptr;
+  const Node* node = nodes_.data();
+  const Slot* slot;
+  uint64_t index;
+  for (;;) {
+    index = (leaf - node->base) >> node->shift;
+    slot = slots_.data() + node->slots + index;
+    if (!(slot->next & kChild)) break;
+    node = nodes_.data() + (slot->next & ~kChild);
+  }
+  if (slot->next & kDirect) {
+    // Every leaf of the slot is in that one record's cell (or gap), within
+    // [base_, top_].
+    const uint64_t first = node->base + (index << node->shift);
+    *lo = std::max(first, base_);
+    *hi = std::min(first + ((uint64_t{1} << node->shift) - 1), top_);
+    return records_.data() + (slot->next & ~kDirect);
+  }
+  const Cell* cell = cells_.data() + slot->first;
+  uint32_t len = slot[1].first - slot->first;
+  if (len > 0) {
+    while (len > 1) {
+      const uint32_t half = len / 2;
+      cell = cell[half].range_max < leaf ? cell + half : cell;
+      len -= half;
+    }
+    cell += cell->range_max < leaf;
+  }
+  // Cells and gaps cover [base_, top_] one after the other.
+  *lo = cell == cells_.data() ? base_ : cell[-1].range_max + 1;
+  *hi = cell->range_max;
+  return records_.data() + cell->record;
+}
+
 template <typename Keep, typename Visit>
 void AreaPointIndex::VisitContaining(const S2Point& p, Keep&& keep, Visit&& visit) const {
   const uint64_t leaf = S2CellId(p).id();
@@ -343,7 +399,25 @@ void AreaPointIndex::VisitContaining(const S2Point& p, Keep&& keep, Visit&& visi
 template <typename Keep, typename Visit>
 void AreaPointIndex::VisitCandidates(const S2Point& p, Keep&& keep, Visit&& visit) const {
   const uint64_t leaf = S2CellId(p).id();
-  const uint32_t* record = FindRecord(leaf);
+  VisitRecord(FindRecord(leaf), leaf, p, keep, visit);
+}
+
+template <typename Keep, typename Visit>
+void AreaPointIndex::VisitCandidates(const S2Point& p, Keep&& keep, Visit&& visit,
+                                     Hint* hint) const {
+  const uint64_t leaf = S2CellId(p).id();
+  if (!(hint->lo <= leaf && leaf <= hint->hi)) {
+    uint64_t lo, hi;
+    const uint32_t* record = FindRecordRange(leaf, &lo, &hi);
+    *hint = record == nullptr ? Hint() : Hint{lo, hi, record};
+    if (record == nullptr) return;
+  }
+  VisitRecord(hint->record, leaf, p, keep, visit);
+}
+
+template <typename Keep, typename Visit>
+void AreaPointIndex::VisitRecord(const uint32_t* record, uint64_t leaf, const S2Point& p,
+                                 Keep&& keep, Visit&& visit) const {
   if (record == nullptr) return;
   const uint32_t* in = record + 2;
   const uint32_t* const in_end = in + record[0];

@@ -68,6 +68,20 @@ class GreatCircleFrom {
   double l1_, sin_p1_, cos_p1_, sin_b_, cos_b_;
 };
 
+// The sine and cosine of an angle that is usually a few 1e-4 radians (a
+// stretch of a path): below 1e-2 the series to x^7 is as close as the
+// library, for no call.
+void SinCosOfSmall(double x, double* sin_x, double* cos_x) {
+  if (std::fabs(x) < 1e-2) {
+    const double x2 = x * x;
+    *sin_x = x * (1 - x2 / 6 * (1 - x2 / 20 * (1 - x2 / 42)));
+    *cos_x = 1 - x2 / 2 * (1 - x2 / 12 * (1 - x2 / 30));
+  } else {
+    *sin_x = std::sin(x);
+    *cos_x = std::cos(x);
+  }
+}
+
 // std::remainder(x, 360) for the difference of two longitudes, without the
 // library call when it would return x itself (|x| <= 180: exactly x).
 inline double WrapLng(double x) { return std::fabs(x) <= 180 ? x : std::remainder(x, 360.0); }
@@ -332,8 +346,9 @@ struct Monitor::State {
 
   // Derived from one agreement: area records, the point index, reject sets.
   struct AreaInfo {
-    S2Point center;    // of `cap`
-    double cos_limit;  // cos(cap radius + margin); 1 < x: never
+    S2Point center;             // of `cap`
+    double cos_limit;           // cos(cap radius + margin); 1 < x: never
+    double lim_rad, sin_limit;  // that angle, and its sine
     double alt_lo, alt_hi;
     Time from, to;
     uint32_t name;
@@ -620,6 +635,8 @@ void Monitor::Process(const Center& center, std::span<const TrackReport> reports
       info.center = info.cap.center();
       const double lim = info.cap.GetRadius().radians() + margin;
       info.cos_limit = lim >= kPi ? -2 : std::cos(lim);
+      info.lim_rad = lim;
+      info.sin_limit = std::sin(lim);
       info.alt_lo = a.alt_lower_m;
       info.alt_hi = a.alt_upper_m;
       info.from = a.valid_from;
@@ -943,13 +960,8 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
       // (the track angle's cosine and sine, as GridPut took them)
       const S2Point dir = north * s->cos_trk + east * s->sin_trk;
       const double step = path_rad / kSteps;
-      // (a step of a few kilometres is a few 1e-4 radians: the series to
-      // s^7 is as close as the library, for no call)
-      const double s2 = step * step;
-      const double c1 =
-          std::fabs(step) < 1e-2 ? 1 - s2 / 2 * (1 - s2 / 12 * (1 - s2 / 30)) : std::cos(step);
-      const double s1 = std::fabs(step) < 1e-2 ? step * (1 - s2 / 6 * (1 - s2 / 20 * (1 - s2 / 42)))
-                                               : std::sin(step);
+      double c1, s1;
+      SinCosOfSmall(step, &s1, &c1);
       double ck = 1, sk = 0;
       for (int k = 1; k <= kSteps; ++k) {
         const double c = ck * c1 - sk * s1;
@@ -972,10 +984,23 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
     // Candidates: the reject set's areas listed in the cells the path's
     // cap meets, and the ones listed everywhere. The list is kept with the
     // track while the cells it came from stay the same.
+    // Every sample is within half the path of the middle one: an area whose
+    // cap is farther than its radius plus that from the middle sample holds
+    // none (cos(lim + half) = cos lim cos half - sin lim sin half; less a
+    // hair for rounding, far inside the caps' margin).
+    const S2Point& middle = approx[moving ? kSteps / 2 : 0];
+    const double half = moving ? path_rad / 2 : 0;
+    double cos_half, sin_half;
+    SinCosOfSmall(half, &sin_half, &cos_half);
     auto consider = [&](int a) {
       const State::AreaInfo& info = d.areas[a];
       if (!(alt_lo <= info.alt_hi && info.alt_lo <= alt_hi)) return;
       if (t_hi < info.from || info.to < t_lo) return;
+      if (!polar && info.lim_rad + half < kPi &&
+          info.center.DotProd(middle) <
+              info.cos_limit * cos_half - info.sin_limit * sin_half - 1e-12) {
+        return;
+      }
       for (int k = 0; k <= (moving ? kSteps : 0); ++k) {
         if (polar || info.center.DotProd(approx[k]) >= info.cos_limit) maybe[k].push_back(a);
       }

@@ -180,9 +180,17 @@ struct AlertKey {
 constexpr double kCellDeg = 0.5;
 constexpr int kCols = 720;  // columns -360..359
 
-int64_t CellRow(double lat) { return static_cast<int64_t>(std::floor(lat / kCellDeg)); }
+// floor(x) as an integer, without the library call the baseline x86-64
+// target makes for std::floor (NaN and huge values clamp to +-1e15).
+int64_t FloorToInt(double x) {
+  x = std::fmax(-1e15, std::fmin(x, 1e15));
+  const int64_t t = static_cast<int64_t>(x);
+  return t - (x < static_cast<double>(t));
+}
+
+int64_t CellRow(double lat) { return FloorToInt(lat / kCellDeg); }
 int64_t CellCol(double lng) {
-  int64_t c = static_cast<int64_t>(std::floor(lng / kCellDeg));
+  int64_t c = FloorToInt(lng / kCellDeg);
   c = ((c + kCols / 2) % kCols + kCols) % kCols - kCols / 2;
   return c;
 }
@@ -199,14 +207,12 @@ constexpr int64_t kSepRowMin = -360, kSepRowMax = 360;  // latitudes -90..90
 constexpr double kSepBucketDeg = 0.25;
 constexpr int64_t kSepBuckets = 1440;  // longitudes -180..180
 int64_t SepRowOf(double lat) {
-  return std::clamp<int64_t>(static_cast<int64_t>(std::floor(lat / kSepRowDeg)), kSepRowMin,
-                             kSepRowMax);
+  return std::clamp<int64_t>(FloorToInt(lat / kSepRowDeg), kSepRowMin, kSepRowMax);
 }
 // A longitude in [-180, 180].
 double NormalLng(double lng) { return std::fabs(lng) <= 180 ? lng : std::remainder(lng, 360.0); }
 int64_t SepBucketOf(double normal_lng) {
-  return std::clamp<int64_t>(static_cast<int64_t>(std::floor((normal_lng + 180) / kSepBucketDeg)),
-                             0, kSepBuckets - 1);
+  return std::clamp<int64_t>(FloorToInt((normal_lng + 180) / kSepBucketDeg), 0, kSepBuckets - 1);
 }
 
 // What separation reads of a track's latest report, copied into its row:
@@ -603,10 +609,9 @@ Monitor::Monitor(Options options) : options_(options), st_(std::make_unique<Stat
 Monitor::~Monitor() = default;
 
 namespace {
-// Starts fetching the slot of the report's track, if it has one. Only the
-// monitor's thread changes by_hex and slots.
-void PrefetchSlot(const Monitor::State& st, const TrackReport& r) {
-  const int64_t hex = ParseIcao(r.icao24);
+// Starts fetching the slot of the track with address `hex`, if it has one.
+// Only the monitor's thread changes by_hex and slots.
+void PrefetchSlot(const Monitor::State& st, int64_t hex) {
   if (hex < 0) return;
   auto it = st.by_hex.find(hex);
   if (it == st.by_hex.end()) return;
@@ -652,23 +657,26 @@ void Monitor::Process(const Center& center, std::span<const TrackReport> reports
   // the table of addresses: while one is evaluated, the report kReport later
   // is fetched, the table's entry for the one kHash later, and the slot of
   // the one kAhead later.
-  constexpr size_t kAhead = 4, kHash = 8, kReport = 16;
+  // Each address is parsed once, kHash ahead, into a ring.
+  constexpr size_t kAhead = 4, kHash = 8, kReport = 16, kRing = 16;
   const size_t n = reports.size();
+  int64_t hexes[kRing];
+  for (size_t j = 0; j < std::min(kHash, n); ++j) hexes[j % kRing] = ParseIcao(reports[j].icao24);
   for (size_t i = 0; i < n; ++i) {
     if (i + kReport < n) {
       const char* b = reinterpret_cast<const char*>(&reports[i + kReport]);
       for (size_t off = 0; off < sizeof(TrackReport); off += 64) __builtin_prefetch(b + off);
     }
     if (i + kHash < n) {
-      const int64_t hex = ParseIcao(reports[i + kHash].icao24);
+      const int64_t hex = hexes[(i + kHash) % kRing] = ParseIcao(reports[i + kHash].icao24);
       if (hex >= 0) st.by_hex.prefetch(hex);
     }
-    if (i + kAhead < n) PrefetchSlot(st, reports[i + kAhead]);
-    OnReport(center, reports[i], out);
+    if (i + kAhead < n) PrefetchSlot(st, hexes[(i + kAhead) % kRing]);
+    OnReport(center, reports[i], hexes[i % kRing], out);
   }
 }
 
-void Monitor::OnReport(const Center& center, const TrackReport& r,
+void Monitor::OnReport(const Center& center, const TrackReport& r, int64_t hex,
                        std::vector<AlertTransition>* out) {
   State& st = *st_;
   const agreement::Agreement& ag = center.rules()->agreement();
@@ -687,7 +695,6 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.reports;
-    const int64_t hex = ParseIcao(r.icao24);
     uint32_t* where;
     bool added;
     if (hex >= 0) {
@@ -1017,8 +1024,8 @@ void Monitor::OnReport(const Center& center, const TrackReport& r,
         for (int a : rs->areas) consider(a);
       } else {
         const int64_t box[4] = {CellRow(lat0), CellRow(lat1),
-                                static_cast<int64_t>(std::floor((r3.lng_deg - dlng) / kCellDeg)),
-                                static_cast<int64_t>(std::floor((r3.lng_deg + dlng) / kCellDeg))};
+                                FloorToInt((r3.lng_deg - dlng) / kCellDeg),
+                                FloorToInt((r3.lng_deg + dlng) / kCellDeg)};
         if (s->near_rs != rs || s->near_gen != d.gen || !std::equal(box, box + 4, s->near_box)) {
           s->near_rs = rs;
           s->near_gen = d.gen;

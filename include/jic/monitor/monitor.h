@@ -149,7 +149,8 @@ class Monitor {
   struct State;  // monitor.cc: the implementation's own
 
  private:
-  void OnReport(const engine::Center& center, const TrackReport& r,
+  // `hex`: r.icao24 as a 24-bit address, or -1 (as Process parsed it).
+  void OnReport(const engine::Center& center, const TrackReport& r, int64_t hex,
                 std::vector<AlertTransition>* out);
 
   const Options options_;

@@ -252,8 +252,10 @@ class AreaPointIndex {
   // The record of the cell or gap holding leaf `leaf`, or null outside
   // every cell. `searched`, when given, receives the cells searched.
   const uint32_t* FindRecord(uint64_t leaf, int* searched = nullptr) const;
-  // The same, with the leaves [*lo, *hi] that share that record.
-  const uint32_t* FindRecordRange(uint64_t leaf, uint64_t* lo, uint64_t* hi) const;
+  // The same, and when lo and hi are given, the leaves [*lo, *hi] that share
+  // that record.
+  const uint32_t* FindRecordRange(uint64_t leaf, uint64_t* lo, uint64_t* hi,
+                                  int* searched = nullptr) const;
   template <typename Keep, typename Visit>
   void VisitRecord(const uint32_t* record, uint64_t leaf, const S2Point& p, Keep&& keep,
                    Visit&& visit) const;
@@ -296,16 +298,30 @@ class AreaPointIndex {
 // the visitor inline into the caller's loop.
 
 inline const uint32_t* AreaPointIndex::FindRecord(uint64_t leaf, int* searched) const {
+  return FindRecordRange(leaf, nullptr, nullptr, searched);
+}
+
+inline const uint32_t* AreaPointIndex::FindRecordRange(uint64_t leaf, uint64_t* lo, uint64_t* hi,
+                                                       int* searched) const {
   if (leaf < base_ || leaf > top_) return nullptr;
   const Node* node = nodes_.data();
   const Slot* slot;
+  uint64_t index;
   for (;;) {
-    slot = slots_.data() + node->slots + ((leaf - node->base) >> node->shift);
+    index = (leaf - node->base) >> node->shift;
+    slot = slots_.data() + node->slots + index;
     if (!(slot->next & kChild)) break;
     node = nodes_.data() + (slot->next & ~kChild);
   }
   if (slot->next & kDirect) {
     if (searched) *searched = 0;
+    if (lo) {
+      // Every leaf of the slot is in that one record's cell (or gap), within
+      // [base_, top_].
+      const uint64_t first = node->base + (index << node->shift);
+      *lo = std::max(first, base_);
+      *hi = std::min(first + ((uint64_t{1} << node->shift) - 1), top_);
+    }
     return records_.data() + (slot->next & ~kDirect);
   }
   // The first cell whose range ends at or after `leaf`: a branchless lower
@@ -321,42 +337,11 @@ inline const uint32_t* AreaPointIndex::FindRecord(uint64_t leaf, int* searched) 
     }
     cell += cell->range_max < leaf;
   }
-  return records_.data() + cell->record;
-}
-
-inline const uint32_t* AreaPointIndex::FindRecordRange(uint64_t leaf, uint64_t* lo,
-                                                       uint64_t* hi) const {
-  if (leaf < base_ || leaf > top_) return nullptr;
-  const Node* node = nodes_.data();
-  const Slot* slot;
-  uint64_t index;
-  for (;;) {
-    index = (leaf - node->base) >> node->shift;
-    slot = slots_.data() + node->slots + index;
-    if (!(slot->next & kChild)) break;
-    node = nodes_.data() + (slot->next & ~kChild);
+  if (lo) {
+    // Cells and gaps cover [base_, top_] one after the other.
+    *lo = cell == cells_.data() ? base_ : cell[-1].range_max + 1;
+    *hi = cell->range_max;
   }
-  if (slot->next & kDirect) {
-    // Every leaf of the slot is in that one record's cell (or gap), within
-    // [base_, top_].
-    const uint64_t first = node->base + (index << node->shift);
-    *lo = std::max(first, base_);
-    *hi = std::min(first + ((uint64_t{1} << node->shift) - 1), top_);
-    return records_.data() + (slot->next & ~kDirect);
-  }
-  const Cell* cell = cells_.data() + slot->first;
-  uint32_t len = slot[1].first - slot->first;
-  if (len > 0) {
-    while (len > 1) {
-      const uint32_t half = len / 2;
-      cell = cell[half].range_max < leaf ? cell + half : cell;
-      len -= half;
-    }
-    cell += cell->range_max < leaf;
-  }
-  // Cells and gaps cover [base_, top_] one after the other.
-  *lo = cell == cells_.data() ? base_ : cell[-1].range_max + 1;
-  *hi = cell->range_max;
   return records_.data() + cell->record;
 }
 

@@ -98,8 +98,13 @@ const Operation* OperationStore::Find(std::string_view id) const {
 // noipa: GCC's interprocedural analysis finds that this function has no
 // effect a program could observe (prefetches only hint), marks it pure, and
 // drops the calls, whose result nobody uses; without it, -O2 builds never
-// prefetched at all.
-__attribute__((noipa)) void OperationStore::Prefetch(const std::vector<uint32_t>& nums) const {
+// prefetched at all. (Clang has no such analysis, nor the attribute.)
+#if defined(__clang__)
+#define JIC_NO_IPA __attribute__((noinline))
+#else
+#define JIC_NO_IPA __attribute__((noipa))
+#endif
+JIC_NO_IPA void OperationStore::Prefetch(const std::vector<uint32_t>& nums) const {
   for (uint32_t num : nums) __builtin_prefetch(&volumes_[num]);
   for (uint32_t num : nums) {
     const VolumeSlot& vs = volumes_[num];

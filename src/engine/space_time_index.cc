@@ -341,8 +341,11 @@ void SpaceTimeIndex::Query(const Box& q, std::vector<uint32_t>* out) const {
     for (auto pos = v.begin() + s.lo, end = v.end(); pos != end && pos->t0 <= q1; ++pos) {
       const float dx = pos->x - x, dy = pos->y - y, dz = pos->z - z;
       const float reach = r + pos->radius;
-      const bool keep = (pos->t1 >= q0) & (pos->alt_lo <= alt_hi) & (pos->alt_hi >= alt_lo) &
-                        ((dx * dx + dy * dy + dz * dz <= reach * reach) | (pos->radius == kWide));
+      // (as integers: all five tests, no branch)
+      const int keep = static_cast<int>(pos->t1 >= q0) & static_cast<int>(pos->alt_lo <= alt_hi) &
+                       static_cast<int>(pos->alt_hi >= alt_lo) &
+                       (static_cast<int>(dx * dx + dy * dy + dz * dz <= reach * reach) |
+                        static_cast<int>(pos->radius == kWide));
       dst[k] = pos->item;
       k += keep;
     }

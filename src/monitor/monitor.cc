@@ -82,8 +82,9 @@ void SinCosOfSmall(double x, double* sin_x, double* cos_x) {
   }
 }
 
-// std::remainder(x, 360) for the difference of two longitudes, without the
-// library call when it would return x itself (|x| <= 180: exactly x).
+// std::remainder(x, 360) for a longitude or the difference of two, in
+// [-180, 180], without the library call when it would return x itself
+// (|x| <= 180: exactly x).
 inline double WrapLng(double x) { return std::fabs(x) <= 180 ? x : std::remainder(x, 360.0); }
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
@@ -209,8 +210,6 @@ constexpr int64_t kSepBuckets = 1440;  // longitudes -180..180
 int64_t SepRowOf(double lat) {
   return std::clamp<int64_t>(FloorToInt(lat / kSepRowDeg), kSepRowMin, kSepRowMax);
 }
-// A longitude in [-180, 180].
-double NormalLng(double lng) { return std::fabs(lng) <= 180 ? lng : std::remainder(lng, 360.0); }
 int64_t SepBucketOf(double normal_lng) {
   return std::clamp<int64_t>(FloorToInt((normal_lng + 180) / kSepBucketDeg), 0, kSepBuckets - 1);
 }
@@ -511,7 +510,7 @@ void GridPut(State& st, Slot& s) {
   e.vrate = q.vrate_mps.value_or(0);
   e.time = q.time;
   e.slot = s.self;
-  const int64_t row_ix = SepRowOf(q.lat_deg), bucket = SepBucketOf(NormalLng(q.lng_deg));
+  const int64_t row_ix = SepRowOf(q.lat_deg), bucket = SepBucketOf(WrapLng(q.lng_deg));
   State::PartyGrid* grid = st.GridOf(s.party);
   if (grid == nullptr) {
     grid = &st.grid_parties.emplace_back();
@@ -844,6 +843,7 @@ void Monitor::OnReport(const Center& center, const TrackReport& r, int64_t hex,
   Track& t = s->t;
   const TrackReport& r2 = t.last;
   const Duration tol_t = Duration::Micros(static_cast<int64_t>(mon.conformance_tolerance_s * 1e6));
+  const S1ChordAngle tol(S1Angle::Radians(mon.conformance_tolerance_m / geo::kEarthRadiusM));
   const uint64_t seq = center.last_seq();
   if (!s->a_valid || s->a_center != &center || s->a_seq != seq || s->a_gen != st.derived.gen ||
       s->a_callsign != t.callsign) {
@@ -885,7 +885,6 @@ void Monitor::OnReport(const Center& center, const TrackReport& r, int64_t hex,
       for (const Operation* op : s->assoc) t.operations.push_back(op->id);
     }
     s->conform.clear();
-    const S1ChordAngle tol(S1Angle::Radians(mon.conformance_tolerance_m / geo::kEarthRadiusM));
     for (const Operation* op : s->assoc) {
       for (const Volume4D& v : op->volumes) {
         Slot::Conform c;
@@ -923,7 +922,6 @@ void Monitor::OnReport(const Center& center, const TrackReport& r, int64_t hex,
   } else {
     // --- nonconformance: within tolerance of some current volume of some
     // associated operation, horizontally and in altitude.
-    const S1ChordAngle tol(S1Angle::Radians(mon.conformance_tolerance_m / geo::kEarthRadiusM));
     bool conforms = false;
     for (const Slot::Conform& v : s->conform) {
       if (r3.time < v.from || r3.time > v.to) continue;
@@ -1143,7 +1141,7 @@ void Monitor::OnReport(const Center& center, const TrackReport& r, int64_t hex,
     // dy^2) (in degrees), since that test's ex and ny are these differences
     // scaled by kMetresPerDegree (and coslat), and close <= reach.
     const int64_t r0 = SepRowOf(r3.lat_deg - dlat), r1 = SepRowOf(r3.lat_deg + dlat);
-    const double lng0 = NormalLng(r3.lng_deg);
+    const double lng0 = WrapLng(r3.lng_deg);
     // Calls visit(row, first, end) for each run of the other parties'
     // records that the reach can meet.
     auto scan_rows = [&](auto&& visit) {
@@ -1351,8 +1349,6 @@ void Monitor::OnReport(const Center& center, const TrackReport& r, int64_t hex,
           break;
         case kNonconf: {
           double nearest = INFINITY;
-          const S1ChordAngle tol(
-              S1Angle::Radians(mon.conformance_tolerance_m / geo::kEarthRadiusM));
           for (const Operation* op : associated) {
             for (const Volume4D& v : op->volumes) {
               if (snap.time < v.start - tol_t || snap.time > v.end + tol_t) continue;
